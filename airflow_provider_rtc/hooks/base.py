@@ -1,0 +1,250 @@
+"""The shared base of the vendor hooks: connection parsing, masking and the sync transport.
+
+A vendor hook supplies two pure steps, ``build_request`` (sign one attempt) and ``interpret``
+(envelope -> result or typed error); this base runs the attempts over a keep-alive
+``requests.Session`` with connect/read timeouts and the :class:`RetryBudget` between attempts.
+The async trigger path reuses both steps with httpx, so only the I/O differs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseHook
+from airflow.sdk.log import mask_secret
+
+from airflow_provider_rtc.errors import RtcApiError, RtcConfigError
+from airflow_provider_rtc.hooks.transport import (
+    MAX_RESPONSE_BYTES,
+    ApiResult,
+    CallSettings,
+    HttpRequest,
+    HttpResponse,
+    RetryBudget,
+    VendorCall,
+    transport_error,
+)
+
+if TYPE_CHECKING:
+    import requests
+    from airflow.sdk import Connection
+
+
+class RtcHook(BaseHook):
+    """Base hook: subclasses set the class attributes and implement ``build_request`` / ``interpret``."""
+
+    conn_name_attr: ClassVar[str]
+    default_conn_name: ClassVar[str]
+    conn_type: ClassVar[str]
+    hook_name: ClassVar[str]
+    vendor: ClassVar[str]
+
+    def __init__(
+        self,
+        conn_id: str | None = None,
+        *,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        max_retries: int | None = None,
+        backoff_base: float | None = None,
+        total_timeout: float | None = None,
+        logger_name: str | None = None,
+    ):
+        super().__init__(logger_name=logger_name)
+        self.conn_id = conn_id or self.default_conn_name
+        self._overrides = {
+            key: value
+            for key, value in {
+                "connect_timeout": connect_timeout,
+                "read_timeout": read_timeout,
+                "max_retries": max_retries,
+                "backoff_base": backoff_base,
+                "total_timeout": total_timeout,
+            }.items()
+            if value is not None
+        }
+        self._session: requests.Session | None = None
+
+    # -- connection ---------------------------------------------------------------------------
+
+    @cached_property
+    def connection(self) -> Connection:
+        return self.get_connection(self.conn_id)
+
+    def extra(self, key: str, default: Any = None) -> Any:
+        """An extra field, also under the ``extra__{conn_type}__`` prefix older UIs wrote."""
+        extras = self.connection.extra_dejson
+        for name in (key, f"extra__{self.conn_type}__{key}"):
+            value = extras.get(name)
+            if value not in (None, ""):
+                return value
+        return default
+
+    def extra_number(self, key: str) -> float | None:
+        value = self.extra(key)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise RtcConfigError(f"connection {self.conn_id!r}: extra {key!r} must be a number, got {value!r}") from None
+        if number <= 0:
+            raise RtcConfigError(f"connection {self.conn_id!r}: extra {key!r} must be > 0, got {value!r}")
+        return number
+
+    def extra_bool(self, key: str, default: bool = False) -> bool:
+        value = self.extra(key, default)
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes", "on"):
+            return True
+        if text in ("false", "0", "no", "off"):
+            return False
+        raise RtcConfigError(f"connection {self.conn_id!r}: extra {key!r} must be true or false, got {value!r}")
+
+    def require_secret(self, value: str | None, what: str) -> str:
+        if not value or not value.strip():
+            raise RtcConfigError(f"connection {self.conn_id!r}: {what} (password field) is empty")
+        mask_secret(value)
+        return value
+
+    @cached_property
+    def settings(self) -> CallSettings:
+        defaults = {}
+        if (timeout := self.extra_number("timeout")) is not None:
+            defaults["read_timeout"] = timeout
+        return CallSettings(**{**defaults, **self._overrides})
+
+    @cached_property
+    def verify(self) -> bool | str:
+        """TLS verification: on by default; a CA bundle path, or off with a warning."""
+        value = self.extra("verify")
+        if value is None or value is True or str(value).strip().lower() in ("true", "1", "yes"):
+            return True
+        if value is False or str(value).strip().lower() in ("false", "0", "no"):
+            self.log.warning(
+                "TLS certificate verification is DISABLED for connection %r: anyone on the path can "
+                "read and alter vendor calls. Point the 'verify' extra at a CA bundle instead.",
+                self.conn_id,
+            )
+            return False
+        return str(value)
+
+    # -- what each vendor supplies ----------------------------------------------------------
+
+    def build_request(self, call: VendorCall) -> HttpRequest:
+        """Build and sign one attempt of ``call`` (fresh nonce / date / random every time)."""
+        raise NotImplementedError
+
+    def interpret(self, call: VendorCall, response: HttpResponse) -> ApiResult:
+        """Turn the vendor's answer into a result, or raise the typed error it means."""
+        raise NotImplementedError
+
+    # -- sync execution ---------------------------------------------------------------------
+
+    def run(self, call: VendorCall) -> ApiResult:
+        """Execute ``call`` with timeouts, bounded retries and a fresh signature per attempt."""
+        budget = RetryBudget(self.settings, idempotent=call.idempotent)
+        while True:
+            request = self.build_request(call)
+            for value in request.sensitive:
+                mask_secret(value)
+            attempt = budget.record_attempt()
+            try:
+                return replace(self.interpret(call, self._send(request, call)), attempts=attempt)
+            except RtcApiError as error:
+                delay = budget.delay_before_retry(error)
+                if delay is None:
+                    raise budget.finalize(error) from None
+                self.log.warning(
+                    "%s %s attempt %d failed (%s); retrying in %.2f s", self.vendor, call.action, attempt, error, delay
+                )
+                time.sleep(delay)
+
+    def _get_session(self) -> requests.Session:
+        if self._session is None:
+            import requests  # deferred: DAG files import operators, only execution needs requests
+
+            self._session = requests.Session()
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def _send(self, request: HttpRequest, call: VendorCall) -> HttpResponse:
+        import requests
+        import urllib3.exceptions
+
+        # Exceptions from requests repeat the full URL, signature included: they are mapped to
+        # short descriptions here and never chained or logged.
+        try:
+            response = self._get_session().request(
+                request.method,
+                request.url,
+                params=request.params,
+                data=request.body,
+                headers=request.headers,
+                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                verify=self.verify,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
+        except requests.exceptions.ConnectTimeout:
+            raise transport_error(self.vendor, call.action, "connect timed out", may_have_executed=False) from None
+        except requests.exceptions.SSLError:
+            raise transport_error(self.vendor, call.action, "TLS handshake failed", may_have_executed=False) from None
+        except requests.exceptions.ConnectionError as exc:
+            never_sent = _connection_never_made(exc)
+            what = "connection refused or unreachable" if never_sent else "connection dropped before an answer"
+            raise transport_error(self.vendor, call.action, what, may_have_executed=not never_sent) from None
+        except (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError):
+            raise transport_error(self.vendor, call.action, "read timed out", may_have_executed=True) from None
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError):
+            raise transport_error(
+                self.vendor, call.action, "connection broken while reading the answer", may_have_executed=True
+            ) from None
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise transport_error(
+                self.vendor, call.action, f"answer larger than {MAX_RESPONSE_BYTES} bytes refused", may_have_executed=True
+            )
+        return HttpResponse(status=response.status_code, body=body, retry_after=_retry_after(response.headers))
+
+
+def _connection_never_made(exc: BaseException) -> bool:
+    """True when the TCP connection was never established, so the request cannot have been seen."""
+    import urllib3.exceptions
+
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
+            return True
+        stack.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
+        stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return False
+
+
+def _retry_after(headers) -> float | None:
+    value = headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Pydantic request models per vendor; field names are the vendor's own (PascalCase)."""

@@ -1,0 +1,137 @@
+"""ZEGO request bodies with the limits ZEGO documents (seeds/zego-*.txt, VENDOR_APIS.md section 1)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
+
+from airflow_provider_rtc.models.base import Int, VendorModel, decimal_text_to_int
+
+def _int_to_text(value):
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+StreamIdText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,256}$")]
+
+
+class ExtraMixInputItem(VendorModel):
+    StreamId: StreamIdText | None = None
+    StreamUrl: Annotated[str, StringConstraints(pattern=r"^(rtmp|https?)://\S+$", max_length=1024)] | None = None
+    ModifyType: Annotated[Literal[0, 1], BeforeValidator(decimal_text_to_int)] | None = None
+    SoundLevelId: Annotated[Int, Field(ge=0, le=2**32 - 1)] | None = None
+    Volume: Annotated[Int, Field(ge=0, le=200)] | None = None
+
+    @model_validator(mode="after")
+    def _needs_a_stream(self):
+        if self.StreamId is None and self.StreamUrl is None:
+            raise ValueError("needs StreamId or StreamUrl")
+        if self.ModifyType == 1 and self.StreamId is None:
+            raise ValueError("removing a stream (ModifyType 1) needs its StreamId")
+        return self
+
+
+class MixOutputItem(VendorModel):
+    StreamId: StreamIdText | None = None
+    StreamUrl: Annotated[str, StringConstraints(pattern=r"^rtmps?://\S+$", max_length=1024)] | None = None
+    AudioCodec: Annotated[Literal[0, 1, 2, 3], BeforeValidator(decimal_text_to_int)] | None = None
+    AudioBitrate: Annotated[Int, Field(gt=0, le=1_000_000)] | None = None
+    SoundChannel: Annotated[Literal[1, 2], BeforeValidator(decimal_text_to_int)] | None = None
+
+    @model_validator(mode="after")
+    def _needs_a_target(self):
+        if self.StreamId is None and self.StreamUrl is None:
+            raise ValueError("needs StreamId or StreamUrl (RTMP)")
+        return self
+
+
+class ExParaItem(VendorModel):
+    Key: NonEmpty
+    Value: Annotated[str, StringConstraints(max_length=4096)]
+
+
+class StartAutoMixRequest(VendorModel):
+    TaskId: NonEmpty
+    UserId: NonEmpty
+    RoomId: NonEmpty
+    MixOutput: Annotated[list[MixOutputItem], Field(min_length=1, max_length=3)]
+    ExtraMixInput: Annotated[list[ExtraMixInputItem], Field(max_length=9)] | None = None
+    Sequence: Annotated[Int, Field(ge=0, le=2**63 - 1)] | None = None
+    UserData: str | None = None
+    SoundLevel: Annotated[Literal[0, 1], BeforeValidator(decimal_text_to_int)] | None = None
+    ByPass: Annotated[Literal[0, 1], BeforeValidator(decimal_text_to_int)] | None = None
+    # ZEGO documents this top-level one as a String ("1" or "2"), unlike MixOutput's Int.
+    SoundChannel: Annotated[Literal["1", "2"], BeforeValidator(_int_to_text)] | None = None
+    AlignmentType: Annotated[Literal[0, 1, 2], BeforeValidator(decimal_text_to_int)] | None = None
+    RecvBufferLevel: Annotated[Int, Field(ge=0, le=4000)] | None = None
+    ExPara: list[ExParaItem] | None = None
+
+    @field_validator("UserData")
+    @classmethod
+    def _user_data_is_base64(cls, value: str | None):
+        if value is None:
+            return value
+        if len(value.encode()) > 4000:
+            raise ValueError("must be at most 4000 bytes (base64 text)")
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be base64-encoded") from None
+        return value
+
+    @field_validator("MixOutput")
+    @classmethod
+    def _distinct_outputs(cls, outputs: list[MixOutputItem]):
+        urls = [output.StreamUrl for output in outputs if output.StreamUrl]
+        if len(urls) != len(set(urls)):
+            raise ValueError("two outputs may not use the same StreamUrl")
+        return outputs
+
+    @model_validator(mode="after")
+    def _sound_level_ids(self):
+        if self.SoundLevel == 1 and any(i.SoundLevelId is None for i in self.ExtraMixInput or () if i.ModifyType != 1):
+            raise ValueError("SoundLevel 1 needs a SoundLevelId on every added ExtraMixInput")
+        return self
+
+
+class StopMixRequest(VendorModel):
+    TaskId: NonEmpty
+    Sequence: Annotated[Int, Field(ge=0, le=2**63 - 1)] | None = None
+    UserId: NonEmpty | None = None
+
+
+class StopAutoMixRequest(StopMixRequest):
+    RoomId: NonEmpty
+
+
+# "word|weight,word|weight": the weight range is not in the digest, so only its shape is checked.
+HotWordList = Annotated[str, StringConstraints(pattern=r"^[^|,]+\|\d+(?:,[^|,]+\|\d+)*$")]
+
+
+class AsrParams(VendorModel):
+    engine_model_type: Literal["16k_zh", "16k_en", "16k_ar"] | None = None
+
+
+class AsrConfig(VendorModel):
+    HotWord: HotWordList | None = None
+    Params: AsrParams | None = None
+    VADSilenceSegmentation: Annotated[Int, Field(ge=200, le=2000)] | None = None
+
+    @field_validator("HotWord")
+    @classmethod
+    def _at_most_128_words(cls, value: str | None):
+        if value is not None and len(value.split(",")) > 128:
+            raise ValueError("at most 128 hot words")
+        return value
+
+
+class StartAsrRequest(VendorModel):
+    RoomId: NonEmpty
+    ASR: AsrConfig | None = None
+
+
+class StopAsrRequest(VendorModel):
+    TaskId: NonEmpty

@@ -1,0 +1,3 @@
+from airflow_provider_rtc.sandbox.server import main
+
+main()

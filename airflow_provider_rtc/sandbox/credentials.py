@@ -1,0 +1,43 @@
+"""The sandbox's built-in test credentials. They open nothing but the loopback sandbox."""
+
+from __future__ import annotations
+
+SANDBOX_CREDENTIALS = {
+    "zego": {"app_id": 1234567890, "server_secret": "sandbox0zego0server0secret0000000"},
+    "volcengine": {
+        "access_key_id": "AKLTsandbox0000000000000000",
+        "secret_access_key": "sandbox-volcengine-secret-access-key-0000",
+        "app_id": "sandbox-volc-app",
+    },
+    "tencent": {"sdkappid": 1400000001, "key": "sandbox0tencent0sdk0secret0key000000000000000000", "identifier": "administrator"},
+}
+
+
+def airflow_connections(base_url: str) -> dict[str, dict]:
+    """Airflow connections (as ``AIRFLOW_CONN_*`` JSON documents) pointing at a sandbox on ``base_url``."""
+    zego = SANDBOX_CREDENTIALS["zego"]
+    volc = SANDBOX_CREDENTIALS["volcengine"]
+    tencent = SANDBOX_CREDENTIALS["tencent"]
+    return {
+        "zego_default": {
+            "conn_type": "zego",
+            "login": str(zego["app_id"]),
+            "password": zego["server_secret"],
+            "host": base_url,
+            "extra": {"asr_host": base_url, "timeout": 10},
+        },
+        "volcengine_rtc_default": {
+            "conn_type": "volcengine_rtc",
+            "login": volc["access_key_id"],
+            "password": volc["secret_access_key"],
+            "host": base_url,
+            "extra": {"app_id": volc["app_id"], "timeout": 10},
+        },
+        "tencent_live_default": {
+            "conn_type": "tencent_live",
+            "login": str(tencent["sdkappid"]),
+            "password": tencent["key"],
+            "host": base_url,
+            "extra": {"identifier": tencent["identifier"], "timeout": 10},
+        },
+    }
