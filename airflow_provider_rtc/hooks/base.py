@@ -169,6 +169,9 @@ class RtcHook(BaseHook):
         if self._session is None:
             import requests  # deferred: DAG files import operators, only execution needs requests
 
+            from airflow_provider_rtc.hooks import redaction
+
+            redaction.install()
             self._session = requests.Session()
         return self._session
 

@@ -291,9 +291,12 @@ class Sandbox:
 
 
 def _default_routes(sandbox: Sandbox) -> list[VendorRoutes]:
+    from airflow_provider_rtc.sandbox.tencent import TencentRoutes
+    from airflow_provider_rtc.sandbox.volcengine import VolcengineRoutes
     from airflow_provider_rtc.sandbox.zego import ZegoRoutes
 
-    return [ZegoRoutes(sandbox)]
+    # Most specific shape first: Tencent's /v4/ path, Volcengine's Version/HMAC, then ZEGO.
+    return [TencentRoutes(sandbox), VolcengineRoutes(sandbox), ZegoRoutes(sandbox)]
 
 
 class _Server(ThreadingHTTPServer):

@@ -1,0 +1,53 @@
+"""Shared fixtures: a private Airflow home, a loopback sandbox, and connections pointing at it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+# Airflow reads its home at import time: give the test session a private one before any import.
+_HOME = tempfile.mkdtemp(prefix="rtc-airflow-home-")
+os.environ["AIRFLOW_HOME"] = _HOME
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+
+import pytest  # noqa: E402
+
+from airflow_provider_rtc.sandbox import Sandbox  # noqa: E402
+from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connections  # noqa: E402
+
+# Fast retries in tests: the backoff policy itself is unit-tested with a fake clock.
+FAST = {"retry_backoff": 0.01}
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    with Sandbox(lifetime=1800) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    """The session's sandbox, emptied before each test (state, faults and request log)."""
+    sandbox_server.reset()
+    yield sandbox_server
+    sandbox_server.reset()
+
+
+def set_connection(monkeypatch, conn_id: str, document: dict) -> None:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(document))
+
+
+@pytest.fixture
+def connections(sandbox, monkeypatch):
+    """AIRFLOW_CONN_* env vars for every vendor's default connection, aimed at the sandbox."""
+    documents = airflow_connections(sandbox.url)
+    for conn_id, document in documents.items():
+        set_connection(monkeypatch, conn_id, document)
+    return documents
+
+
+@pytest.fixture
+def credentials():
+    return SANDBOX_CREDENTIALS
