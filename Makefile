@@ -1,0 +1,28 @@
+# Prerequisites: Python 3.10+, make, and access to the package index. Everything else is installed here.
+PYTHON ?= python3
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+# Use the machine's Python; never download one.
+export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: env demo test clean
+
+env: .venv/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+demo: env
+	.venv/bin/python tools/run_demo.py
+
+test: env
+	.venv/bin/python -m pytest
+
+clean:
+	rm -rf .venv .tools .airflow_home .pytest_cache .hypothesis
