@@ -8,6 +8,7 @@ The async trigger path reuses both steps with httpx, so only the I/O differs.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from functools import cached_property
@@ -29,6 +30,7 @@ from airflow_provider_rtc.hooks.transport import (
 )
 
 if TYPE_CHECKING:
+    import httpx
     import requests
     from airflow.sdk import Connection
 
@@ -157,13 +159,80 @@ class RtcHook(BaseHook):
             try:
                 return replace(self.interpret(call, self._send(request, call)), attempts=attempt)
             except RtcApiError as error:
-                delay = budget.delay_before_retry(error)
-                if delay is None:
-                    raise budget.finalize(error) from None
-                self.log.warning(
-                    "%s %s attempt %d failed (%s); retrying in %.2f s", self.vendor, call.action, attempt, error, delay
-                )
-                time.sleep(delay)
+                time.sleep(self._delay_or_raise(budget, call, error))
+
+    async def arun(self, call: VendorCall, client: httpx.AsyncClient) -> ApiResult:
+        """The async twin of :meth:`run` for triggers: same signing, interpretation and retry budget.
+
+        Per-request signatures are not registered with the masker here: a triggerer runs for weeks
+        and the masker's pattern set would only grow. Nothing on this path logs a request; the
+        redaction filter covers httpx's own request lines.
+        """
+        budget = RetryBudget(self.settings, idempotent=call.idempotent)
+        while True:
+            request = self.build_request(call)
+            attempt = budget.record_attempt()
+            try:
+                return replace(self.interpret(call, await self._asend(client, request, call)), attempts=attempt)
+            except RtcApiError as error:
+                await asyncio.sleep(self._delay_or_raise(budget, call, error))
+
+    def _delay_or_raise(self, budget: RetryBudget, call: VendorCall, error: RtcApiError) -> float:
+        delay = budget.delay_before_retry(error)
+        if delay is None:
+            raise budget.finalize(error) from None
+        self.log.warning(
+            "%s %s attempt %d failed (%s); retrying in %.2f s", self.vendor, call.action, budget.attempts, error, delay
+        )
+        return delay
+
+    @classmethod
+    async def for_trigger(cls, conn_id: str, **overrides) -> RtcHook:
+        """A hook whose connection was fetched without blocking the triggerer's event loop."""
+        hook = cls(conn_id, **overrides)
+        hook.__dict__["connection"] = await cls.aget_connection(conn_id)
+        return hook
+
+    def async_client(self) -> httpx.AsyncClient:
+        import httpx  # ships with Airflow; imported only on the trigger path
+
+        from airflow_provider_rtc.hooks import redaction
+
+        redaction.install()
+        settings = self.settings
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            verify=self.verify,
+            follow_redirects=False,
+        )
+
+    async def _asend(self, client: httpx.AsyncClient, request: HttpRequest, call: VendorCall) -> HttpResponse:
+        import httpx
+
+        # As in _send: httpx exceptions carry the signed URL, so they are mapped, never chained.
+        try:
+            async with client.stream(
+                request.method, request.url, params=request.params, content=request.body, headers=request.headers
+            ) as response:
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE_BYTES:
+                        raise transport_error(self.vendor, call.action,
+                                              f"answer larger than {MAX_RESPONSE_BYTES} bytes refused",
+                                              may_have_executed=True)
+                status, headers = response.status_code, response.headers
+        except httpx.ConnectTimeout:
+            raise transport_error(self.vendor, call.action, "connect timed out", may_have_executed=False) from None
+        except httpx.ConnectError:
+            raise transport_error(self.vendor, call.action, "connection refused or unreachable",
+                                  may_have_executed=False) from None
+        except httpx.TimeoutException:
+            raise transport_error(self.vendor, call.action, "read timed out", may_have_executed=True) from None
+        except (httpx.HTTPError, OSError):
+            raise transport_error(self.vendor, call.action, "connection dropped before an answer",
+                                  may_have_executed=True) from None
+        return HttpResponse(status=status, body=bytes(body), retry_after=_retry_after(headers))
 
     def _get_session(self) -> requests.Session:
         if self._session is None:

@@ -1,0 +1,133 @@
+"""The base of every vendor sensor: poke, reschedule and deferred modes over one condition.
+
+``poke`` evaluates the condition through the sync hook; deferred mode pokes once on the worker,
+then hands the same condition (plain data) to :class:`RtcConditionTrigger`, which evaluates it
+through the hook's async path on the triggerer, holding no worker slot.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_rtc.conditions import Condition, Outcome
+
+
+class RtcConditionSensor(BaseSensorOperator):
+    """Wait until a vendor condition holds.
+
+    :param deferrable: hand the waiting to the triggerer after one poke (default: Airflow's
+        ``[operators] default_deferrable``).
+    :param request_timeout: read timeout per request (s).
+    :param request_retries: retries of one poll on retryable failures (default 1: the next poll
+        is the real retry). Transient errors never fail the sensor on their own.
+    """
+
+    conn_id_attr: ClassVar[str]
+    condition_class: ClassVar[type]  # a conditions.Condition subclass, for its vendor limits
+    ui_color = "#d9f0e3"
+
+    def __init__(
+        self,
+        *,
+        deferrable: bool | None = None,
+        request_timeout: float | None = None,
+        request_retries: int = 1,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.deferrable = (
+            conf.getboolean("operators", "default_deferrable", fallback=False) if deferrable is None else deferrable
+        )
+        self.request_timeout = request_timeout
+        self.request_retries = request_retries
+        minimum = self.condition_class.min_interval
+        if minimum and self.poke_interval < minimum:
+            self.log.warning(
+                "%s: poke_interval %.1f s is below the vendor's limit for this call; using %.0f s",
+                self.task_id, self.poke_interval, minimum,
+            )
+            self.poke_interval = minimum
+
+    # -- what each sensor supplies --------------------------------------------------------------
+
+    def build_condition(self) -> Condition:
+        raise NotImplementedError
+
+    # -- shared machinery -----------------------------------------------------------------------
+
+    @property
+    def conn_id(self) -> str:
+        return getattr(self, self.conn_id_attr)
+
+    def hook_overrides(self) -> dict[str, Any]:
+        overrides = {"max_retries": self.request_retries, "backoff_base": 0.5, "total_timeout": 60.0}
+        if self.request_timeout is not None:
+            overrides["read_timeout"] = self.request_timeout
+        return overrides
+
+    def observe(self) -> Outcome | None:
+        from airflow_provider_rtc import conditions
+        from airflow_provider_rtc.errors import RtcApiError
+
+        condition = self.build_condition()
+        with conditions.hook_class(condition)(self.conn_id, **self.hook_overrides()) as hook:
+            try:
+                return condition.evaluate(hook.run(condition.call()))
+            except RtcApiError as error:
+                observed = condition.evaluate_error(error)
+                if observed is not None:
+                    return observed
+                if conditions.is_transient(error):
+                    self.log.warning("Transient error while polling, will poll again: %s", error)
+                    return None
+                raise
+
+    def poke(self, context: Context) -> PokeReturnValue:
+        outcome = self.observe()
+        if outcome is None:
+            return PokeReturnValue(is_done=False)
+        if outcome.failure:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(outcome.failure)
+        if not outcome.done:
+            self.log.info("Not yet: %s", outcome.value)
+        return PokeReturnValue(is_done=outcome.done, xcom_value=outcome.value)
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        first = self.poke(context)
+        if first.is_done:
+            return first.xcom_value
+        from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
+
+        self.defer(
+            trigger=RtcConditionTrigger(
+                conn_id=self.conn_id,
+                condition=self.build_condition().to_dict(),
+                poll_interval=float(self.poke_interval),
+                hook_overrides=self.hook_overrides(),
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
+        status = event.get("status")
+        if status == "done":
+            self.log.info("Condition met on the triggerer: %s", event.get("value"))
+            return event.get("value")
+        if status == "failed":
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(event.get("message"))
+        from airflow_provider_rtc.errors import RtcError
+
+        raise RtcError(f"{event.get('error_type', 'error')} while waiting on the triggerer: {event.get('message')}")
