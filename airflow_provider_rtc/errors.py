@@ -107,7 +107,9 @@ class RtcApiError(RtcError):
 
     @property
     def is_throttled(self) -> bool:
-        return self.kind is ErrorKind.RETRYABLE and (self.http_status == 429 or "limit" in self.message.lower())
+        return self.kind is ErrorKind.RETRYABLE and (
+            self.http_status == 429 or "limit" in f"{self.code} {self.message}".lower()
+        )
 
 
 class RtcAuthError(RtcApiError):

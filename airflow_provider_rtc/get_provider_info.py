@@ -59,6 +59,52 @@ _ZEGO = {
     },
 }
 
+_VOLCENGINE_RTC = {
+    "hook-class-name": "airflow_provider_rtc.hooks.volcengine.VolcengineRtcHook",
+    "hook-name": "Volcengine RTC",
+    "connection-type": "volcengine_rtc",
+    "conn-fields": {
+        "region": {
+            "label": "Region",
+            "description": "Credential-scope region: cn-north-1 (default) for Volcengine, ap-singapore-1 for BytePlus "
+            "(the default when the host is open.byteplusapi.com).",
+            "schema": _OPTIONAL_STRING,
+        },
+        "service": {
+            "label": "Service",
+            "description": "Credential-scope service name (default rtc).",
+            "schema": _OPTIONAL_STRING,
+        },
+        "app_id": {
+            "label": "Default AppId",
+            "description": "RTC AppId the operators use when they are not given app_id.",
+            "schema": _OPTIONAL_STRING,
+        },
+        "session_token": {
+            "label": "Session token (STS)",
+            "description": "Temporary-credential token, sent as X-Security-Token and signed. Leave empty for a "
+            "permanent AccessKey.",
+            "schema": _OPTIONAL_SECRET,
+        },
+        "timeout": _TIMEOUT_FIELD,
+        "verify": _VERIFY_FIELD,
+    },
+    "ui-field-behaviour": {
+        "hidden-fields": ["schema", "port"],
+        "relabeling": {"login": "AccessKeyId", "password": "SecretAccessKey", "host": "OpenAPI host"},
+        "placeholders": {
+            "login": "AKLT...",
+            "password": "SecretAccessKey of the AccessKeyId (IAM console)",
+            "host": "rtc.volcengineapi.com (BytePlus: open.byteplusapi.com)",
+            "region": "cn-north-1 (BytePlus: ap-singapore-1)",
+            "service": "rtc",
+            "app_id": "RTC AppId from the console",
+            "session_token": "only for STS temporary credentials",
+            "timeout": "30",
+        },
+    },
+}
+
 
 def get_provider_info() -> dict:
     return {
@@ -68,14 +114,22 @@ def get_provider_info() -> dict:
         "versions": ["0.1.0"],
         "integrations": [
             {"integration-name": "ZEGO RTC", "external-doc-url": "https://doc-zh.zego.im/", "tags": ["service"]},
+            {"integration-name": "Volcengine RTC", "external-doc-url": "https://www.volcengine.com/docs/6348",
+             "tags": ["service"]},
         ],
         "hooks": [
             {"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.hooks.zego"]},
+            {"integration-name": "Volcengine RTC", "python-modules": ["airflow_provider_rtc.hooks.volcengine"]},
         ],
         "operators": [
             {"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.operators.zego"]},
+            {"integration-name": "Volcengine RTC", "python-modules": ["airflow_provider_rtc.operators.volcengine"]},
         ],
-        "sensors": [],
-        "triggers": [],
-        "connection-types": [_ZEGO],
+        "sensors": [
+            {"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.sensors.zego"]},
+        ],
+        "triggers": [
+            {"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.triggers.rtc"]},
+        ],
+        "connection-types": [_ZEGO, _VOLCENGINE_RTC],
     }
