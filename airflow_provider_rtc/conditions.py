@@ -139,3 +139,98 @@ class ZegoMixTask(Condition):
 
 
 
+
+
+# -- Volcengine / BytePlus ------------------------------------------------------------------------
+
+SEGMENT_STATUS = {0: "unknown error", 1: "not started", 2: "running", 3: "ended", 4: "failed"}
+
+
+@register
+@dataclass(frozen=True)
+class VolcengineSegmentTask(Condition):
+    kind = "volcengine_segment_task"
+    hook_class = "airflow_provider_rtc.hooks.volcengine.VolcengineRtcHook"
+
+    app_id: str
+    room_id: str
+    segment_task_id: str
+    until: str = "ended"
+
+    def call(self) -> VendorCall:
+        return VendorCall(action="GetSegmentTask", version="2022-06-01", method="GET",
+                          query={"AppId": self.app_id, "RoomId": self.room_id, "TaskId": self.segment_task_id})
+
+    def _value(self, status: int | None, request_id: str | None, task: dict) -> dict:
+        return {"room_id": self.room_id, "segment_task_id": self.segment_task_id, "status": status,
+                "status_text": SEGMENT_STATUS.get(status, "absent"), "stop_reason": task.get("StopReason"),
+                "request_id": request_id}
+
+    def evaluate(self, result: ApiResult) -> Outcome:
+        task = (result.data or {}).get("SegmentTask") or {}
+        status = task.get("Status")
+        value = self._value(status, result.request_id, task)
+        if status == 4:
+            return Outcome(False, value, failure=(
+                f"segment task {self.segment_task_id} in room {self.room_id} failed: "
+                f"StopReason {task.get('StopReason') or 'not given'}"))
+        done = status == 3 if self.until == "ended" else status == 2
+        return Outcome(done, value)
+
+    def evaluate_error(self, error: RtcApiError) -> Outcome | None:
+        # No such task (or older than 72 h): nothing is running. Waiting for it to run keeps polling,
+        # since a start may still be on its way.
+        if error.is_not_found:
+            return Outcome(self.until == "ended", self._value(None, error.request_id, {}))
+        return None
+
+
+@register
+@dataclass(frozen=True)
+class VolcengineRoomUsers(Condition):
+    kind = "volcengine_room_users"
+    hook_class = "airflow_provider_rtc.hooks.volcengine.VolcengineRtcHook"
+
+    app_id: str
+    room_id: str
+    until: str = "empty"
+
+    def call(self) -> VendorCall:
+        return VendorCall(action="GetRoomOnlineUsers", version="2023-11-01", method="GET",
+                          query={"AppId": self.app_id, "RoomId": self.room_id})
+
+    def evaluate(self, result: ApiResult) -> Outcome:
+        data = result.data or {}
+        # Volcengine spells the flag RoomExists, BytePlus RoomExist: read both.
+        exists = data.get("RoomExists", data.get("RoomExist", False))
+        users = int(data.get("TotalUser") or 0) if exists else 0
+        done = users == 0 if self.until == "empty" else users > 0
+        return Outcome(done, {"room_id": self.room_id, "room_exists": bool(exists), "user_count": users,
+                              "request_id": result.request_id})
+
+
+# -- Tencent ----------------------------------------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True)
+class TencentRoom(Condition):
+    kind = "tencent_room"
+    hook_class = "airflow_provider_rtc.hooks.tencent.TencentLiveHook"
+
+    room_id: str
+    until: str = "exists"
+
+    def call(self) -> VendorCall:
+        return VendorCall(action="get_room_info", method="POST", body={"RoomId": self.room_id})
+
+    def evaluate(self, result: ApiResult) -> Outcome:
+        info = (result.data or {}).get("RoomInfo") or {}
+        return Outcome(self.until == "exists", {"room_id": self.room_id, "exists": True, "room_info": info,
+                                                "request_id": result.request_id})
+
+    def evaluate_error(self, error: RtcApiError) -> Outcome | None:
+        if error.is_not_found:  # 100004: the room does not exist or was dissolved
+            return Outcome(self.until == "gone", {"room_id": self.room_id, "exists": False,
+                                                  "request_id": error.request_id})
+        return None

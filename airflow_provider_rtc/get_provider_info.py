@@ -105,6 +105,53 @@ _VOLCENGINE_RTC = {
     },
 }
 
+_TENCENT_LIVE = {
+    "hook-class-name": "airflow_provider_rtc.hooks.tencent.TencentLiveHook",
+    "hook-name": "Tencent Cloud Live (TUILiveKit)",
+    "connection-type": "tencent_live",
+    "conn-fields": {
+        "region": {
+            "label": "Region",
+            "description": (
+                "Data-centre region of the SDKAppID; selects Tencent's REST domain (china: console.tim.qq.com, "
+                "singapore: adminapisgp.im.qcloud.com, ...). Ignored when Host is set; empty means china."
+            ),
+            "schema": {
+                "type": ["string", "null"],
+                "enum": [None, "china", "singapore", "seoul", "frankfurt", "mumbai", "silicon-valley", "jakarta"],
+            },
+        },
+        "identifier": {
+            "label": "Admin identifier",
+            "description": "App admin account the UserSig is issued for (default administrator).",
+            "schema": _OPTIONAL_STRING,
+        },
+        "usersig_ttl": {
+            "label": "UserSig lifetime (seconds)",
+            "description": (
+                "Lifetime of each generated UserSig (default 86400). The hook caches it and makes a new one "
+                "when less than 10% of it or 5 minutes remain."
+            ),
+            "schema": {"type": ["integer", "null"], "exclusiveMinimum": 0},
+        },
+        "timeout": _TIMEOUT_FIELD,
+        "verify": _VERIFY_FIELD,
+    },
+    "ui-field-behaviour": {
+        "hidden-fields": ["schema", "port"],
+        "relabeling": {"login": "SDKAppID", "password": "SDK secret key", "host": "REST API host"},
+        "placeholders": {
+            "login": "1400000000",
+            "password": "SDK secret key from the Tencent Cloud IM / TRTC console",
+            "host": "console.tim.qq.com",
+            "region": "china | singapore | seoul | frankfurt | mumbai | silicon-valley | jakarta",
+            "identifier": "administrator",
+            "usersig_ttl": "86400",
+            "timeout": "30",
+        },
+    },
+}
+
 
 def get_provider_info() -> dict:
     return {
@@ -113,23 +160,26 @@ def get_provider_info() -> dict:
         "description": "Operators, sensors and hooks for real-time-communication cloud APIs.",
         "versions": ["0.1.0"],
         "integrations": [
-            {"integration-name": "ZEGO RTC", "external-doc-url": "https://doc-zh.zego.im/", "tags": ["service"]},
-            {"integration-name": "Volcengine RTC", "external-doc-url": "https://www.volcengine.com/docs/6348",
-             "tags": ["service"]},
+            {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
+            for name, url in (
+                ("ZEGO RTC", "https://doc-zh.zego.im/"),
+                ("Volcengine RTC", "https://www.volcengine.com/docs/6348"),
+                ("Tencent Cloud Live", "https://www.tencentcloud.com/document/product/267"),
+            )
         ],
-        "hooks": [
-            {"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.hooks.zego"]},
-            {"integration-name": "Volcengine RTC", "python-modules": ["airflow_provider_rtc.hooks.volcengine"]},
-        ],
-        "operators": [
-            {"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.operators.zego"]},
-            {"integration-name": "Volcengine RTC", "python-modules": ["airflow_provider_rtc.operators.volcengine"]},
-        ],
-        "sensors": [
-            {"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.sensors.zego"]},
-        ],
-        "triggers": [
-            {"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.triggers.rtc"]},
-        ],
-        "connection-types": [_ZEGO, _VOLCENGINE_RTC],
+        "hooks": _modules("hooks"),
+        "operators": _modules("operators"),
+        "sensors": _modules("sensors"),
+        "triggers": [{"integration-name": "ZEGO RTC", "python-modules": ["airflow_provider_rtc.triggers.rtc"]}],
+        "connection-types": [_ZEGO, _VOLCENGINE_RTC, _TENCENT_LIVE],
     }
+
+
+_MODULE_OF = {"ZEGO RTC": "zego", "Volcengine RTC": "volcengine", "Tencent Cloud Live": "tencent"}
+
+
+def _modules(kind: str) -> list[dict]:
+    return [
+        {"integration-name": name, "python-modules": [f"airflow_provider_rtc.{kind}.{module}"]}
+        for name, module in _MODULE_OF.items()
+    ]

@@ -19,6 +19,7 @@ from airflow.sdk.log import mask_secret
 
 from airflow_provider_rtc.errors import RtcApiError, RtcConfigError
 from airflow_provider_rtc.hooks.transport import (
+    CLOCK_SKEW_HINT,
     MAX_RESPONSE_BYTES,
     ApiResult,
     CallSettings,
@@ -43,6 +44,8 @@ class RtcHook(BaseHook):
     conn_type: ClassVar[str]
     hook_name: ClassVar[str]
     vendor: ClassVar[str]
+    # What a second stale-timestamp answer means for this vendor's signing scheme.
+    clock_skew_hint: ClassVar[str] = CLOCK_SKEW_HINT
 
     def __init__(
         self,
@@ -180,7 +183,7 @@ class RtcHook(BaseHook):
     def _delay_or_raise(self, budget: RetryBudget, call: VendorCall, error: RtcApiError) -> float:
         delay = budget.delay_before_retry(error)
         if delay is None:
-            raise budget.finalize(error) from None
+            raise budget.finalize(error, clock_skew_hint=self.clock_skew_hint) from None
         self.log.warning(
             "%s %s attempt %d failed (%s); retrying in %.2f s", self.vendor, call.action, budget.attempts, error, delay
         )
@@ -209,29 +212,34 @@ class RtcHook(BaseHook):
     async def _asend(self, client: httpx.AsyncClient, request: HttpRequest, call: VendorCall) -> HttpResponse:
         import httpx
 
-        # As in _send: httpx exceptions carry the signed URL, so they are mapped, never chained.
+        # As in _send: httpx exceptions carry the signed URL, so they are mapped and the typed
+        # error is raised outside the except block (no __cause__ / __context__ to leak it).
+        failure: RtcApiError | None = None
+        body = bytearray()
         try:
             async with client.stream(
                 request.method, request.url, params=request.params, content=request.body, headers=request.headers
             ) as response:
-                body = bytearray()
                 async for chunk in response.aiter_bytes():
                     body += chunk
                     if len(body) > MAX_RESPONSE_BYTES:
-                        raise transport_error(self.vendor, call.action,
-                                              f"answer larger than {MAX_RESPONSE_BYTES} bytes refused",
-                                              may_have_executed=True)
+                        break
                 status, headers = response.status_code, response.headers
         except httpx.ConnectTimeout:
-            raise transport_error(self.vendor, call.action, "connect timed out", may_have_executed=False) from None
+            failure = transport_error(self.vendor, call.action, "connect timed out", may_have_executed=False)
         except httpx.ConnectError:
-            raise transport_error(self.vendor, call.action, "connection refused or unreachable",
-                                  may_have_executed=False) from None
+            failure = transport_error(self.vendor, call.action, "connection refused or unreachable",
+                                      may_have_executed=False)
         except httpx.TimeoutException:
-            raise transport_error(self.vendor, call.action, "read timed out", may_have_executed=True) from None
+            failure = transport_error(self.vendor, call.action, "read timed out", may_have_executed=True)
         except (httpx.HTTPError, OSError):
-            raise transport_error(self.vendor, call.action, "connection dropped before an answer",
-                                  may_have_executed=True) from None
+            failure = transport_error(self.vendor, call.action, "connection dropped before an answer",
+                                      may_have_executed=True)
+        if failure is not None:
+            raise failure
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise transport_error(self.vendor, call.action, f"answer larger than {MAX_RESPONSE_BYTES} bytes refused",
+                                  may_have_executed=True)
         return HttpResponse(status=status, body=bytes(body), retry_after=_retry_after(headers))
 
     def _get_session(self) -> requests.Session:
@@ -259,8 +267,10 @@ class RtcHook(BaseHook):
         import requests
         import urllib3.exceptions
 
-        # Exceptions from requests repeat the full URL, signature included: they are mapped to
-        # short descriptions here and never chained or logged.
+        # Exceptions from requests repeat the full URL, signature included. They are mapped to
+        # short descriptions, and the typed error is raised *outside* the except block so it
+        # carries neither __cause__ nor __context__ pointing at them.
+        failure: RtcApiError | None = None
         try:
             response = self._get_session().request(
                 request.method,
@@ -276,19 +286,21 @@ class RtcHook(BaseHook):
             with response:
                 body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
         except requests.exceptions.ConnectTimeout:
-            raise transport_error(self.vendor, call.action, "connect timed out", may_have_executed=False) from None
+            failure = transport_error(self.vendor, call.action, "connect timed out", may_have_executed=False)
         except requests.exceptions.SSLError:
-            raise transport_error(self.vendor, call.action, "TLS handshake failed", may_have_executed=False) from None
+            failure = transport_error(self.vendor, call.action, "TLS handshake failed", may_have_executed=False)
         except requests.exceptions.ConnectionError as exc:
             never_sent = _connection_never_made(exc)
             what = "connection refused or unreachable" if never_sent else "connection dropped before an answer"
-            raise transport_error(self.vendor, call.action, what, may_have_executed=not never_sent) from None
+            failure = transport_error(self.vendor, call.action, what, may_have_executed=not never_sent)
         except (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError):
-            raise transport_error(self.vendor, call.action, "read timed out", may_have_executed=True) from None
+            failure = transport_error(self.vendor, call.action, "read timed out", may_have_executed=True)
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError):
-            raise transport_error(
+            failure = transport_error(
                 self.vendor, call.action, "connection broken while reading the answer", may_have_executed=True
-            ) from None
+            )
+        if failure is not None:
+            raise failure
         if len(body) > MAX_RESPONSE_BYTES:
             raise transport_error(
                 self.vendor, call.action, f"answer larger than {MAX_RESPONSE_BYTES} bytes refused", may_have_executed=True

@@ -20,6 +20,10 @@ from airflow_provider_rtc.errors import ErrorKind, RtcApiError, api_error
 BODY_EXCERPT_CHARS = 120
 # Bodies above this are refused unread: no RTC API answer comes anywhere near it.
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+CLOCK_SKEW_HINT = (
+    "The vendor rejected the request timestamp twice: check the worker's clock "
+    "(NTP) - it must be within a few minutes of real time"
+)
 
 
 @dataclass(frozen=True)
@@ -162,14 +166,11 @@ class RetryBudget:
             return None
         return delay
 
-    def finalize(self, error: RtcApiError) -> RtcApiError:
+    def finalize(self, error: RtcApiError, *, clock_skew_hint: str = CLOCK_SKEW_HINT) -> RtcApiError:
         """The error to raise once retrying is over, with the attempt count and a hint."""
         error.attempts = self.attempts
         if error.kind is ErrorKind.CLOCK_SKEW:
-            error.hint = (
-                "The vendor rejected the request timestamp twice: check the worker's clock "
-                "(NTP) - it must be within a few minutes of real time"
-            )
+            error.hint = clock_skew_hint
         elif error.kind is ErrorKind.RETRYABLE and not self.idempotent and error.may_have_executed:
             error.hint = (
                 f"Not retried: {error.action} is not idempotent and the request may already have been "

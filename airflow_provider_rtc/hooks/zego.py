@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -67,7 +67,7 @@ ZEGO_ERRORS = ErrorTable(
 @dataclass(frozen=True)
 class ZegoConfig:
     app_id: int
-    server_secret: str
+    server_secret: str = field(repr=False)
     rtc_url: str
     asr_url: str
     is_test: bool

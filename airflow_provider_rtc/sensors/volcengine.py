@@ -1,0 +1,65 @@
+"""Sensors on Volcengine / BytePlus RTC state: a segment (audio slicing) task, users in a room."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Sequence
+
+from airflow_provider_rtc.conditions import VolcengineRoomUsers, VolcengineSegmentTask
+from airflow_provider_rtc.sensors.base import RtcConditionSensor
+from airflow_provider_rtc.sensors.zego import _choice
+
+
+class VolcengineBaseSensor(RtcConditionSensor):
+    conn_id_attr = "volcengine_rtc_conn_id"
+
+    def __init__(self, *, app_id: str | None = None, volcengine_rtc_conn_id: str = "volcengine_rtc_default",
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.app_id = app_id
+        self.volcengine_rtc_conn_id = volcengine_rtc_conn_id
+
+    @cached_property
+    def resolved_app_id(self) -> str:
+        """``app_id`` or the connection's default (looked up at execute time, never at parse time)."""
+        from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
+
+        return VolcengineRtcHook(self.volcengine_rtc_conn_id).default_app_id(self.app_id)
+
+
+class VolcengineSegmentTaskSensor(VolcengineBaseSensor):
+    """Wait until a segment task has ended (``until="ended"``) or is running. ``GetSegmentTask`` (2022-06-01).
+
+    Status 4 (failed) fails the sensor at once with the task's StopReason. A task the vendor does not
+    know (or older than 72 h) counts as ended.
+    """
+
+    template_fields: Sequence[str] = ("room_id", "segment_task_id", "app_id", "until", "volcengine_rtc_conn_id")
+    condition_class = VolcengineSegmentTask
+
+    def __init__(self, *, room_id: str, segment_task_id: str, until: str = "ended", **kwargs):
+        super().__init__(**kwargs)
+        self.room_id = room_id
+        self.segment_task_id = segment_task_id
+        self.until = _choice("until", until, ("ended", "running"))
+
+    def build_condition(self) -> VolcengineSegmentTask:
+        return VolcengineSegmentTask(app_id=self.resolved_app_id, room_id=self.room_id,
+                                     segment_task_id=self.segment_task_id,
+                                     until=_choice("until", self.until, ("ended", "running")))
+
+
+class VolcengineRoomUsersSensor(VolcengineBaseSensor):
+    """Wait until a room is empty or occupied. ``GetRoomOnlineUsers`` (2023-11-01); a room that does not exist is empty."""
+
+    template_fields: Sequence[str] = ("room_id", "app_id", "until", "volcengine_rtc_conn_id")
+    condition_class = VolcengineRoomUsers
+
+    def __init__(self, *, room_id: str, until: str = "empty", **kwargs):
+        super().__init__(**kwargs)
+        self.room_id = room_id
+        self.until = _choice("until", until, ("empty", "occupied"))
+
+    def build_condition(self) -> VolcengineRoomUsers:
+        return VolcengineRoomUsers(app_id=self.resolved_app_id, room_id=self.room_id,
+                                   until=_choice("until", self.until, ("empty", "occupied")))
