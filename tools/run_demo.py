@@ -35,6 +35,7 @@ def main() -> int:
 
     AIRFLOW_HOME.mkdir(exist_ok=True)
     with Sandbox(lifetime=900) as sandbox:
+        sandbox.seed_demo_show()
         env = dict(os.environ)
         env.update({
             "AIRFLOW_HOME": str(AIRFLOW_HOME),
@@ -53,18 +54,12 @@ def main() -> int:
         print(f"  {'vendor':<11} {'action':<26} {'HTTP':>4}  vendor code")
         for request in sandbox.received():
             print(f"  {request.vendor:<11} {request.action:<26} {request.status:>4}  {request.code}")
-        left = {vendor: {k: v for k, v in state.items() if k.endswith("tasks") and v}
-                for vendor, state in _state(sandbox).items()}
-        left = {vendor: tasks for vendor, tasks in left.items() if tasks}
+        left = sandbox.running_tasks()
     if left:
         print(f"\nFAILED: vendor tasks left running: {left}")
         return 1
     print(f"\nOK: {DEMO_DAG} succeeded and no vendor task was left running. Task logs: {AIRFLOW_HOME / 'dags-test.log'}")
     return 0
-
-
-def _state(sandbox) -> dict:
-    return {routes.vendor: routes.snapshot() for routes in sandbox.routes if hasattr(routes, "snapshot")}
 
 
 if __name__ == "__main__":

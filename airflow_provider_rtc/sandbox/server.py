@@ -201,6 +201,22 @@ class Sandbox:
         with self.lock:
             return [r for r in self.requests if (action in (None, r.action)) and (vendor in (None, r.vendor))]
 
+    def seed_demo_show(self, room_id: str = "sandbox-room") -> None:
+        """The state the example show DAG expects: the host is live, the Tencent room's mix is paused."""
+        self.route("zego").add_stream(room_id, "host-cam", user_id="host")
+        self.route("zego").set_users(room_id, 1)
+        self.route("tencent").create_room(room_id, mix="paused")
+
+    def running_tasks(self) -> dict[str, list[str]]:
+        """Vendor tasks still running (billing): what a show must never leave behind."""
+        zego = self.route("zego").snapshot()
+        volcengine = self.route("volcengine").snapshot()
+        running = {
+            "zego": [*zego["mix_tasks"], *zego["asr_tasks"]],
+            "volcengine": [t["TaskId"] for t in volcengine["segment_tasks"] if t.get("Status") == 2],
+        }
+        return {vendor: tasks for vendor, tasks in running.items() if tasks}
+
     def route(self, vendor: str) -> VendorRoutes:
         return next(r for r in self.routes if r.vendor == vendor)
 

@@ -40,23 +40,28 @@ def received_actions(sandbox):
 
 
 @pytest.mark.e2e
-def test_zego_show_runs_green_and_leaves_nothing_running(airflow_env, sandbox):
+def test_show_runs_green_and_leaves_nothing_running(airflow_env, sandbox):
+    sandbox.seed_demo_show()
     run_airflow(airflow_env, "dags", "test", "rtc_zego_show")
     actions = received_actions(sandbox)
-    for action in ("StartAutoMix", "StartRealtimeASRTask", "StopRealtimeASRTask", "StopAutoMix"):
+    for action in ("DescribeSimpleStreamList", "StartAutoMix", "StartRealtimeASRTask", "StopRealtimeASRTask",
+                   "StopAutoMix"):
         assert ("zego", action, 0) in actions
-    state = sandbox.route("zego").snapshot()
-    assert state["mix_tasks"] == [] and state["asr_tasks"] == []
+    for vendor, action in (("volcengine", "StartSegment"), ("volcengine", "StopSegment"),
+                           ("tencent", "resume_mcu_task")):
+        assert [code for v, a, code in actions if (v, a) == (vendor, action)], f"no {action} reached the sandbox"
+    assert sandbox.running_tasks() == {}
 
 
 @pytest.mark.e2e
 def test_zego_show_still_stops_the_mix_when_the_asr_start_fails(airflow_env, sandbox):
     # An auth failure is final, so start_asr fails; the teardown of the mix must still run.
+    sandbox.seed_demo_show()
     sandbox.inject(kind="vendor_code", code=410000005, action="StartRealtimeASRTask")
     completed = run_airflow(airflow_env, "dags", "test", "rtc_zego_show", check=False)
     assert "state=failed" in completed.stdout + completed.stderr  # the run fails: a setup failed
     actions = [a for _, a, _ in received_actions(sandbox)]
     assert "StopAutoMix" in actions
-    assert sandbox.route("zego").snapshot()["mix_tasks"] == []
+    assert sandbox.running_tasks() == {}
     assert "StopRealtimeASRTask" not in actions  # its setup never succeeded
 
