@@ -111,6 +111,16 @@ class RtcHook(BaseHook):
             return False
         raise RtcConfigError(f"connection {self.conn_id!r}: extra {key!r} must be true or false, got {value!r}")
 
+    def require_uint32_login(self, what: str) -> int:
+        """The login field as a decimal uint32 id (ZEGO AppId, Tencent SDKAppID), or a clear error."""
+        login = (self.connection.login or "").strip()
+        if not login.isdigit() or not 0 < int(login) < 2**32:
+            raise RtcConfigError(
+                f"connection {self.conn_id!r}: login must be the {what}, a decimal number between 1 and "
+                f"4294967295 (got {'an empty value' if not login else repr(login)})"
+            )
+        return int(login)
+
     def require_secret(self, value: str | None, what: str) -> str:
         if not value or not value.strip():
             raise RtcConfigError(f"connection {self.conn_id!r}: {what} (password field) is empty")

@@ -240,12 +240,7 @@ class TencentLiveHook(RtcHook):
     @cached_property
     def config(self) -> TencentConfig:
         conn = self.connection
-        login = (conn.login or "").strip()
-        if not login.isdigit() or not 0 < int(login) < 2**32:
-            raise RtcConfigError(
-                f"connection {self.conn_id!r}: login must be the Tencent SDKAppID, a decimal number between 1 and "
-                f"4294967295 (got {'an empty value' if not login else repr(login)})"
-            )
+        sdkappid = self.require_uint32_login("Tencent SDKAppID")
         key = self.require_secret(conn.password, "SDK secret key")
         region = self.extra("region")
         if region is not None:
@@ -263,7 +258,7 @@ class TencentLiveHook(RtcHook):
         if not identifier:
             raise RtcConfigError(f"connection {self.conn_id!r}: extra 'identifier' is empty")
         return TencentConfig(
-            sdkappid=int(login),
+            sdkappid=sdkappid,
             key=key,
             base_url=normalize_base_url(host, field="host"),
             identifier=identifier,

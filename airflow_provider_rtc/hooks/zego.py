@@ -124,12 +124,7 @@ class ZegoHook(RtcHook):
     @cached_property
     def config(self) -> ZegoConfig:
         conn = self.connection
-        login = (conn.login or "").strip()
-        if not login.isdigit() or not 0 < int(login) < 2**32:
-            raise RtcConfigError(
-                f"connection {self.conn_id!r}: login must be the ZEGO AppId, a decimal number between 1 and "
-                f"4294967295 (got {'an empty value' if not login else repr(login)})"
-            )
+        app_id = self.require_uint32_login("ZEGO AppId")
         secret = self.require_secret(conn.password, "ServerSecret")
         region = self.extra("region")
         if region is not None and region not in REGIONS:
@@ -144,7 +139,7 @@ class ZegoHook(RtcHook):
             rtc_url = DEFAULT_RTC_URL
         asr_url = normalize_base_url(self.extra("asr_host", DEFAULT_ASR_URL), field="extra asr_host")
         return ZegoConfig(
-            app_id=int(login),
+            app_id=app_id,
             server_secret=secret,
             rtc_url=rtc_url,
             asr_url=asr_url,
