@@ -7,6 +7,7 @@ connection's host can simply point at the sandbox URL.
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -99,6 +100,12 @@ class VendorRoutes:
     """One vendor's emulation: recognise its requests, verify them, act on the state."""
 
     vendor: str
+
+    def __init__(self, sandbox: Sandbox, *, clock: Callable[[], float] = time.time):
+        self.sandbox = sandbox
+        self.clock = clock
+        self._ids = itertools.count(1)  # request ids and vendor-assigned task ids
+        self.reset()
 
     def matches(self, request: RawRequest) -> bool:
         raise NotImplementedError

@@ -8,10 +8,8 @@ Tencent answers HTTP 200 with its envelope for all of them.
 
 from __future__ import annotations
 
-import itertools
-import time
 import uuid
-from typing import Any, Callable
+from typing import Any
 
 from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
 from airflow_provider_rtc.signing.tencent import UserSigError, verify_usersig
@@ -28,12 +26,6 @@ MIX_STATES = (None, "running", "paused")
 
 class TencentRoutes(VendorRoutes):
     vendor = "tencent"
-
-    def __init__(self, sandbox, *, clock: Callable[[], float] = time.time):
-        self.sandbox = sandbox
-        self.clock = clock
-        self._ids = itertools.count(1)
-        self.reset()
 
     def reset(self) -> None:
         self.rooms: dict[str, dict[str, Any]] = {}

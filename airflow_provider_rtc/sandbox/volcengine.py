@@ -9,9 +9,7 @@ with the gateway's code, CodeN and non-200 status; RTC business errors of the 20
 
 from __future__ import annotations
 
-import itertools
 import re
-import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -73,12 +71,6 @@ class VolcengineRoutes(VendorRoutes):
         ("GetSegmentTask", "2023-11-01"): "_get_segment_task",
         ("GetRoomOnlineUsers", "2023-11-01"): "_get_room_online_users",
     }
-
-    def __init__(self, sandbox, *, clock: Callable[[], float] = time.time):
-        self.sandbox = sandbox
-        self.clock = clock
-        self._ids = itertools.count(1)
-        self.reset()
 
     def reset(self) -> None:
         self.region = DEFAULT_REGION

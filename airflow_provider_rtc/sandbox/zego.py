@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import itertools
-import time
-from typing import Any, Callable
+from typing import Any
 
 from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
 
@@ -17,12 +15,6 @@ ASR_ACTIONS = {"StartRealtimeASRTask", "StopRealtimeASRTask"}
 
 class ZegoRoutes(VendorRoutes):
     vendor = "zego"
-
-    def __init__(self, sandbox, *, clock: Callable[[], float] = time.time):
-        self.sandbox = sandbox
-        self.clock = clock
-        self._ids = itertools.count(1)
-        self.reset()
 
     def reset(self) -> None:
         self.mix_tasks: dict[str, dict[str, Any]] = {}
