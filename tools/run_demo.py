@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 AIRFLOW_HOME = ROOT / ".airflow_home"
-DEMO_DAG = os.environ.get("DEMO_DAG", "rtc_zego_show")
+DEMO_DAG = os.environ.get("DEMO_DAG", "rtc_scheduled_show")
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 

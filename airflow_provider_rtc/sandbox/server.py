@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import socket
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS
+from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connections
 
 # A request's body larger than this is refused: nothing the provider sends comes close.
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -385,6 +386,14 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _handle
 
 
+def connection_exports(url: str) -> list[str]:
+    """``export AIRFLOW_CONN_...='<json>'`` lines for every vendor's default connection."""
+    import shlex
+
+    return [f"export AIRFLOW_CONN_{conn_id.upper()}={shlex.quote(json.dumps(document))}"
+            for conn_id, document in airflow_connections(url).items()]
+
+
 def main(argv: list[str] | None = None, *, on_ready: Callable[[Sandbox], None] | None = None) -> None:
     import argparse
 
@@ -392,9 +401,17 @@ def main(argv: list[str] | None = None, *, on_ready: Callable[[Sandbox], None] |
     parser.add_argument("--port", type=int, default=8900)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--lifetime", type=float, default=3600.0, help="stop by itself after this many seconds")
+    parser.add_argument("--demo", action="store_true",
+                        help="seed the state the example DAGs expect (a live host in 'sandbox-room')")
     args = parser.parse_args(argv)
     sandbox = Sandbox(args.host, args.port, lifetime=args.lifetime)
+    if args.demo:
+        sandbox.seed_demo_show()
     print(f"RTC sandbox listening on {sandbox.url} (stops after {args.lifetime:.0f} s)", flush=True)
+    print("Point Airflow's default connections at it with:")
+    for line in connection_exports(sandbox.url):
+        print(f"  {line}")
+    sys.stdout.flush()
     if on_ready:
         on_ready(sandbox)
     sandbox.serve_until_stopped()

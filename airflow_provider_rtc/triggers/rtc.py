@@ -9,6 +9,7 @@ wait with an error event.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -20,21 +21,23 @@ class RtcConditionTrigger(BaseTrigger):
     :param conn_id: the vendor connection id (the only handle to credentials it carries).
     :param condition: a :mod:`airflow_provider_rtc.conditions` condition as a plain dict.
     :param hook_overrides: per-request timeouts / retry bounds (plain numbers).
+    :param succeed_at: ISO 8601 time at which waiting ends with success (the sensor's ``succeed_at``).
     """
 
     def __init__(self, *, conn_id: str, condition: dict[str, Any], poll_interval: float,
-                 hook_overrides: dict[str, Any] | None = None):
+                 hook_overrides: dict[str, Any] | None = None, succeed_at: str | None = None):
         super().__init__()
         self.conn_id = conn_id
         self.condition = condition
         self.poll_interval = poll_interval
         self.hook_overrides = hook_overrides or {}
+        self.succeed_at = succeed_at
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {"conn_id": self.conn_id, "condition": self.condition, "poll_interval": self.poll_interval,
-             "hook_overrides": self.hook_overrides},
+             "hook_overrides": self.hook_overrides, "succeed_at": self.succeed_at},
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
@@ -43,19 +46,31 @@ class RtcConditionTrigger(BaseTrigger):
 
         condition = conditions.from_dict(self.condition)
         interval = max(self.poll_interval, condition.min_interval)
+        deadline = datetime.fromisoformat(self.succeed_at) if self.succeed_at else None
         try:
             hook = await conditions.hook_class(condition).for_trigger(self.conn_id, **self.hook_overrides)
             async with hook.async_client() as client:
                 while True:
+                    if deadline is not None and seconds_until(deadline) <= 0:
+                        from airflow_provider_rtc.sensors.base import succeed_at_value
+
+                        yield TriggerEvent({"status": "done", "value": succeed_at_value(deadline), "message": None})
+                        return
                     outcome = await poll_once_async(hook, client, condition, self.log)
                     if outcome is not None and (outcome.done or outcome.failure):
                         yield TriggerEvent({"status": "failed" if outcome.failure else "done",
                                             "value": outcome.value, "message": outcome.failure})
                         return
-                    await asyncio.sleep(interval)
+                    # Wake at the deadline rather than a whole interval past it.
+                    pause = interval if deadline is None else min(interval, max(seconds_until(deadline), 0.0))
+                    await asyncio.sleep(pause)
         except RtcError as error:
             yield TriggerEvent({"status": "error", "value": None, "message": str(error),
                                 "error_type": type(error).__name__})
+
+
+def seconds_until(moment: datetime) -> float:
+    return (moment - datetime.now(timezone.utc)).total_seconds()
 
 
 async def poll_once_async(hook, client, condition, log):

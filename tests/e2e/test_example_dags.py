@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -9,10 +12,13 @@ import pytest
 from tests.e2e.conftest import ROOT, run_airflow
 
 DAG_FILES = sorted((ROOT / "dags_examples").glob("*.py"))
+EXAMPLE_DAG_IDS = {"rtc_scheduled_show", "rtc_end_of_show", "rtc_manual_control"}
 
 
-def test_there_are_example_dags():
-    assert DAG_FILES
+def test_the_three_example_dags_are_there():
+    from airflow.dag_processing.dagbag import DagBag
+
+    assert set(DagBag(dag_folder=str(ROOT / "dags_examples")).dag_ids) == EXAMPLE_DAG_IDS
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
@@ -39,29 +45,109 @@ def received_actions(sandbox):
     return [(r.vendor, r.action, r.code) for r in sandbox.received()]
 
 
+def dags_test(env, dag_id: str, conf: dict | None = None, check: bool = True) -> str:
+    args = ["dags", "test", dag_id] + (["--conf", json.dumps(conf)] if conf else [])
+    completed = run_airflow(env, *args, timeout=180, check=check)
+    return completed.stdout + completed.stderr
+
+
+def when_first(sandbox, action: str, then, timeout: float = 120.0) -> threading.Thread:
+    """Once ``action`` first reaches the sandbox, call ``then`` (bounded wait, in a thread)."""
+
+    def watch():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sandbox.received(action):
+                time.sleep(0.5)
+                then()
+                return
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
 @pytest.mark.e2e
-def test_show_runs_green_and_leaves_nothing_running(airflow_env, sandbox):
+def test_scheduled_show_defers_and_ends_when_the_room_empties(airflow_env, sandbox):
     sandbox.seed_demo_show()
-    run_airflow(airflow_env, "dags", "test", "rtc_zego_show")
+    # The show is booked for ten minutes, but the audience leaves once the end-of-show wait began.
+    when_first(sandbox, "DescribeUserNum", lambda: sandbox.route("zego").set_users("sandbox-room", 0))
+    output = dags_test(airflow_env, "rtc_scheduled_show", {"show_seconds": 600})
+    assert "Pausing task as DEFERRED" in output and "running trigger in line" in output
+    assert "Condition met on the triggerer: {'room_id': 'sandbox-room', 'user_count': 0" in output
     actions = received_actions(sandbox)
     for action in ("DescribeSimpleStreamList", "StartAutoMix", "StartRealtimeASRTask", "StopRealtimeASRTask",
                    "StopAutoMix"):
         assert ("zego", action, 0) in actions
-    for vendor, action in (("volcengine", "StartSegment"), ("volcengine", "StopSegment"),
-                           ("tencent", "resume_mcu_task")):
-        assert [code for v, a, code in actions if (v, a) == (vendor, action)], f"no {action} reached the sandbox"
+    assert len(sandbox.received("DescribeUserNum")) >= 2  # one poke on the worker, then the trigger's polls
+    for action in ("StartSegment", "StopSegment"):
+        assert [code for v, a, code in actions if (v, a) == ("volcengine", action)] == ["ok"]
     assert sandbox.running_tasks() == {}
 
 
 @pytest.mark.e2e
-def test_zego_show_still_stops_the_mix_when_the_asr_start_fails(airflow_env, sandbox):
-    # An auth failure is final, so start_asr fails; the teardown of the mix must still run.
+def test_scheduled_show_still_stops_the_mix_when_the_asr_start_fails(airflow_env, sandbox):
+    # An auth failure is final, so start_asr fails; the teardowns of the other starts must still run.
     sandbox.seed_demo_show()
     sandbox.inject(kind="vendor_code", code=410000005, action="StartRealtimeASRTask")
-    completed = run_airflow(airflow_env, "dags", "test", "rtc_zego_show", check=False)
-    assert "state=failed" in completed.stdout + completed.stderr  # the run fails: a setup failed
+    output = dags_test(airflow_env, "rtc_scheduled_show", check=False)
+    assert "state=failed" in output  # the run fails: a setup failed
     actions = [a for _, a, _ in received_actions(sandbox)]
-    assert "StopAutoMix" in actions
+    assert "StopAutoMix" in actions and "StopSegment" in actions
     assert sandbox.running_tasks() == {}
     assert "StopRealtimeASRTask" not in actions  # its setup never succeeded
 
+
+@pytest.mark.e2e
+def test_end_of_show_with_default_params_reports_everything_already_stopped(airflow_env, sandbox):
+    output = dags_test(airflow_env, "rtc_end_of_show")
+    for line in ("stop_segment         already_stopped", "stop_mix             already_stopped",
+                 "stop_asr             not_requested", "resume_tencent_mix   not_requested"):
+        assert line in output
+    assert [a for _, a, _ in received_actions(sandbox)] and "state=success" in output
+
+
+@pytest.mark.e2e
+def test_end_of_show_runs_every_stop_when_one_fails(airflow_env, sandbox, connections):
+    from airflow_provider_rtc.hooks.zego import ZegoHook
+    from airflow_provider_rtc.operators.volcengine import StartSegmentOperator
+    from airflow_provider_rtc.operators.zego import StartASROperator, StartAutoMixOperator
+
+    sandbox.seed_demo_show()
+    sandbox.route("tencent").pause_mix("sandbox-room")
+    StartAutoMixOperator(task_id="m", room_id="sandbox-room", mix_task_id="show-mix", user_id="op",
+                         mix_output=[{"StreamId": "out"}]).execute({})
+    asr_task_id = StartASROperator(task_id="a", room_id="sandbox-room").execute({})["data"]["TaskId"]
+    StartSegmentOperator(task_id="s", room_id="sandbox-room", segment_task_id="show-seg").execute({})
+    assert ZegoHook  # the starts above went through the real hooks
+    sandbox.inject(kind="vendor_code", vendor="volcengine", action="StopSegment", code="AccessDenied")
+    conf = {"mix_task_id": "show-mix", "mix_owner_user_id": "op", "asr_task_id": asr_task_id,
+            "segment_task_id": "show-seg", "tencent_room_id": "sandbox-room"}
+    output = dags_test(airflow_env, "rtc_end_of_show", conf, check=False)
+    assert "these steps failed (see their logs): stop_segment" in output
+    for line in ("stop_mix             stopped", "stop_asr             stopped", "resume_tencent_mix   resumed"):
+        assert line in output
+    assert sandbox.running_tasks() == {"volcengine": ["show-seg"]}  # the one whose stop was refused
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("conf", "expected_action"), [
+    (None, "DescribeUserNum"),
+    ({"vendor": "tencent", "action": "status"}, "get_room_info"),
+    ({"vendor": "volcengine", "action": "status", "segment_task_id": "seg-1"}, "GetSegmentTask"),
+    ({"vendor": "zego", "action": "stop_mix", "mix_task_id": "gone-mix"}, "StopAutoMix"),
+])
+def test_manual_control_performs_the_chosen_action_and_shows_the_result(airflow_env, sandbox, conf,
+                                                                        expected_action):
+    sandbox.seed_demo_show()
+    output = dags_test(airflow_env, "rtc_manual_control", conf)
+    assert expected_action in {r.action for r in sandbox.received()}
+    assert "state=success" in output and '"request_id"' in output  # show_result printed the answer
+
+
+@pytest.mark.e2e
+def test_manual_control_refuses_an_action_the_vendor_does_not_offer_before_sending(airflow_env, sandbox):
+    output = dags_test(airflow_env, "rtc_manual_control", {"vendor": "tencent", "action": "stop_mix"}, check=False)
+    assert "action: tencent offers status, resume_mix; 'stop_mix' is not one of them" in output
+    assert sandbox.received() == []
