@@ -31,8 +31,6 @@ Params
 
 from __future__ import annotations
 
-import datetime
-
 from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -54,8 +52,9 @@ SHOW_END = "{{ (dag_run.run_after + macros.timedelta(seconds=params.show_seconds
 with DAG(
     dag_id="rtc_scheduled_show",
     description="Weekly live show: ZEGO mix + ASR and Volcengine audio slicing, always stopped at the end",
-    schedule=CronTriggerTimetable("0 20 * * 5", timezone="UTC"),
-    start_date=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+    # No start_date on purpose: the first run is the next Friday 20:00 after the DAG is unpaused.
+    # With a start_date in the past, unpausing would start last Friday's show at once.
+    schedule=CronTriggerTimetable("0 20 * * 5", timezone="UTC", run_immediately=False),
     catchup=False,
     max_active_runs=1,
     tags=["rtc", "zego", "volcengine", "example"],

@@ -1,0 +1,185 @@
+"""The example DAGs on a real Airflow: scheduler with LocalExecutor, triggerer, dag-processor and api-server.
+
+Runs are triggered through the REST API, as a user (or the UI) would. The scheduled show must defer
+both its sensors to the triggerer and be resumed by it; every run is scanned afterwards for secrets
+and signatures in task logs, XComs, rendered template fields, trigger kwargs and the database.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from airflow_provider_rtc.sandbox.credentials import airflow_connections
+from tests.e2e.real_airflow import RealAirflow
+
+pytestmark = pytest.mark.e2e
+ROOM = "sandbox-room"
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory, sandbox_server):
+    connections = {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(document)
+                   for conn_id, document in airflow_connections(sandbox_server.url).items()}
+    with RealAirflow(tmp_path_factory.mktemp("real-airflow"), connections) as real:
+        for dag_id in ("rtc_scheduled_show", "rtc_end_of_show", "rtc_manual_control"):
+            real.wait_for_dag(dag_id)
+        yield real
+
+
+# -- what must never be stored or logged --------------------------------------------------------------
+
+
+def secrets_and_signatures(sandbox) -> set[str]:
+    """Every connection secret, and every signature / UserSig / Authorization the sandbox received."""
+    found = {document["password"] for document in airflow_connections(sandbox.url).values()}
+    for request in sandbox.received():
+        found.update(request.query.get("Signature", []))
+        found.update(request.query.get("usersig", []))
+        authorization = request.headers.get("authorization")
+        if authorization:
+            found.add(authorization)
+            found.add(authorization.rpartition("Signature=")[2])
+    return {value for value in found if len(value) >= 16}
+
+
+def stored_texts(real: RealAirflow, dag_id: str, run_id: str, trigger_kwargs: list[str]) -> dict[str, str]:
+    """Everything Airflow kept from a run: task logs, XComs, rendered fields, trigger kwargs, the database."""
+    texts = {str(path): text for path, text in real.task_logs().items()}
+    texts.update({f"{component}.log": real.component_log(component, lines=100000)
+                  for component in real.processes})
+    for task_id in real.task_states(dag_id, run_id):
+        ti = real.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")
+        texts[f"rendered fields of {task_id}"] = json.dumps(ti.get("rendered_fields"))
+    with real.database() as db:
+        texts["xcom"] = json.dumps([row[0] for row in db.execute("SELECT value FROM xcom")], default=str)
+        texts["next_kwargs"] = json.dumps([row[0] for row in db.execute("SELECT next_kwargs FROM task_instance")],
+                                          default=str)
+    texts["database file"] = (real.home / "airflow.db").read_bytes().decode("latin-1")
+    texts["trigger kwargs"] = "\n".join(trigger_kwargs)
+    return texts
+
+
+def assert_no_secret_anywhere(real, sandbox, dag_id, run_id, trigger_kwargs):
+    needles = secrets_and_signatures(sandbox)
+    assert needles, "the scan would find nothing to look for"
+    texts = stored_texts(real, dag_id, run_id, trigger_kwargs)
+    # The scan reads the places where a leak would show: they do hold the run's plain values.
+    assert ROOM in texts["xcom"] + texts["database file"] and any(ROOM in t for w, t in texts.items() if "rendered" in w)
+    leaks = [(where, needle[:8] + "...") for where, text in texts.items() for needle in needles if needle in text]
+    assert leaks == []
+
+
+def xcom(real, dag_id, run_id, task_id):
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value"
+    return real.api("GET", path, params={"deserialize": True})["value"]
+
+
+# -- runs ---------------------------------------------------------------------------------------------
+
+
+def test_scheduled_show_defers_both_waits_to_the_triggerer_and_cleans_up(airflow, sandbox):
+    zego = sandbox.route("zego")
+    zego.set_users(ROOM, 1)  # the audience is in, the host is not live yet
+    trigger_kwargs: list[str] = []
+
+    def steer_the_show():
+        # The host goes live, and later the audience leaves, only after the triggerer (not the
+        # worker's first poke) has polled each wait once: both sensors must defer to end.
+        if len(sandbox.received("DescribeSimpleStreamList")) >= 2 and not zego.snapshot()["rooms"][ROOM]["streams"]:
+            zego.add_stream(ROOM, "host-cam", user_id="host")
+        if len(sandbox.received("DescribeUserNum")) >= 2:
+            zego.set_users(ROOM, 0)
+        trigger_kwargs.extend(airflow.trigger_kwargs())
+
+    run_id = airflow.trigger("rtc_scheduled_show", {"show_seconds": 900})
+    state, seen = airflow.wait_for_run("rtc_scheduled_show", run_id, timeout=300, every_poll=steer_the_show)
+    assert state == "success", airflow.component_log("scheduler")
+
+    # Both sensors deferred, and the triggerer (httpx, the async path) made the observation that ended each wait.
+    assert "deferred" in seen["wait_for_host"] and "deferred" in seen["wait_for_show_end"]
+    for task_id in ("wait_for_host", "wait_for_show_end"):
+        logs = {path.name: text for path, text in airflow.task_logs().items() if f"task_id={task_id}" in str(path)}
+        assert "Pausing task as DEFERRED" in logs["attempt=1.log"]
+        assert "Condition met on the triggerer" in logs["attempt=1.log"]  # resumed on a worker
+        assert any(name.startswith("attempt=1.log.trigger") for name in logs)  # the triggerer's own log
+    for action in ("DescribeSimpleStreamList", "DescribeUserNum"):
+        agents = [r.headers.get("user-agent", "") for r in sandbox.received(action)]
+        assert agents[0].startswith("python-requests"), agents  # the worker's poke
+        assert agents[-1].startswith("python-httpx"), agents  # the triggerer's poll
+    assert any("RtcConditionTrigger" in kwargs for kwargs in trigger_kwargs)
+    assert xcom(airflow, "rtc_scheduled_show", run_id, "wait_for_show_end")["user_count"] == 0
+
+    assert sandbox.running_tasks() == {}
+    stops = {r.action for r in sandbox.received() if r.code in (0, "ok")}
+    assert {"StopAutoMix", "StopRealtimeASRTask", "StopSegment"} <= stops
+    assert_no_secret_anywhere(airflow, sandbox, "rtc_scheduled_show", run_id, trigger_kwargs)
+
+
+def test_end_of_show_stops_a_show_started_elsewhere(airflow, sandbox, connections):
+    from airflow_provider_rtc.operators.volcengine import StartSegmentOperator
+    from airflow_provider_rtc.operators.zego import StartASROperator, StartAutoMixOperator
+
+    sandbox.seed_demo_show()
+    sandbox.route("tencent").pause_mix(ROOM)
+    StartAutoMixOperator(task_id="m", room_id=ROOM, mix_task_id="show-mix", user_id="op",
+                         mix_output=[{"StreamId": "out"}]).execute({})
+    asr_task_id = StartASROperator(task_id="a", room_id=ROOM).execute({})["data"]["TaskId"]
+    StartSegmentOperator(task_id="s", room_id=ROOM, segment_task_id="show-seg").execute({})
+
+    run_id = airflow.trigger("rtc_end_of_show", {
+        "mix_task_id": "show-mix", "mix_owner_user_id": "op", "asr_task_id": asr_task_id,
+        "segment_task_id": "show-seg", "tencent_room_id": ROOM})
+    state, _ = airflow.wait_for_run("rtc_end_of_show", run_id, timeout=180)
+    assert state == "success"
+    assert xcom(airflow, "rtc_end_of_show", run_id, "report") == {
+        "stop_segment": "stopped", "stop_mix": "stopped", "stop_asr": "stopped", "resume_tencent_mix": "resumed"}
+    assert sandbox.running_tasks() == {}
+    assert_no_secret_anywhere(airflow, sandbox, "rtc_end_of_show", run_id, [])
+
+
+def test_manual_control_status_from_the_trigger_form_defaults(airflow, sandbox):
+    sandbox.seed_demo_show()
+    run_id = airflow.trigger("rtc_manual_control")
+    state, seen = airflow.wait_for_run("rtc_manual_control", run_id, timeout=180)
+    assert state == "success"
+    assert seen["zego_status"] == {"success"} or "success" in seen["zego_status"]
+    assert "skipped" in seen["zego_stop_mix"]  # exactly one action ran
+    shown = xcom(airflow, "rtc_manual_control", run_id, "show_result")
+    assert shown["task"] == "zego_status" and shown["result"]["users"]["user_count"] == 1
+    assert_no_secret_anywhere(airflow, sandbox, "rtc_manual_control", run_id, [])
+
+
+# -- what the UI reads --------------------------------------------------------------------------------
+
+
+def test_the_connection_form_shows_each_vendors_fields(airflow):
+    meta = {entry["connection_type"]: entry for entry in airflow.api("GET", "/ui/connections/hook_meta")}
+    expected = {
+        "zego": ("AppId", "ServerSecret", {"region", "asr_host", "is_test", "timeout", "verify"}),
+        "volcengine_rtc": ("AccessKeyId", "SecretAccessKey", {"region", "service", "app_id", "session_token"}),
+        "tencent_live": ("SDKAppID", "SDK secret key", {"region", "identifier", "usersig_ttl"}),
+    }
+    for conn_type, (login, password, extras) in expected.items():
+        form = meta[conn_type]
+        assert form["standard_fields"]["login"]["title"] == login
+        assert form["standard_fields"]["password"]["title"] == password
+        assert form["standard_fields"]["port"]["hidden"] is True
+        assert extras <= set(form["extra_fields"]), f"{conn_type}: {sorted(form['extra_fields'])}"
+        assert all(field["schema"].get("title") or field.get("label") for field in form["extra_fields"].values())
+
+
+def test_the_trigger_forms_have_titled_fields_and_a_dropdown_for_the_action(airflow):
+    def params(dag_id):
+        return airflow.api("GET", f"/api/v2/dags/{dag_id}/details")["params"]
+
+    for dag_id in ("rtc_scheduled_show", "rtc_end_of_show", "rtc_manual_control"):
+        for name, param in params(dag_id).items():
+            assert param["schema"].get("title"), f"{dag_id}.{name} has no title"
+    control = params("rtc_manual_control")
+    assert control["action"]["schema"]["enum"][0] == "status" and control["action"]["value"] == "status"
+    assert set(control["action"]["schema"]["values_display"]) == set(control["action"]["schema"]["enum"])
+    assert control["vendor"]["schema"]["enum"] == ["zego", "volcengine", "tencent"]
+    show = params("rtc_scheduled_show")["show_seconds"]
+    assert show["schema"]["type"] == "integer" and show["schema"]["minimum"] == 0
