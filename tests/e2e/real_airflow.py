@@ -32,7 +32,7 @@ def free_loopback_port() -> int:
 
 
 class RealAirflow:
-    def __init__(self, home: Path, connections: dict[str, str]):
+    def __init__(self, home: Path, dags_folder: Path, connections: dict[str, str]):
         from cryptography.fernet import Fernet
 
         self.home = home
@@ -43,7 +43,7 @@ class RealAirflow:
         env.update(connections)
         env.update({
             "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags_examples"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__FERNET_KEY": self.fernet_key,
