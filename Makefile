@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: env demo test clean
+.PHONY: env demo test bench clean
 
 env: .venv/.synced
 
@@ -23,6 +23,10 @@ demo: env
 
 test: env
 	.venv/bin/python -m pytest
+
+# Cost of the provider vs. baselines run side by side (~15 min); writes bench/results.json.
+bench: env
+	.venv/bin/python -m bench
 
 clean:
 	rm -rf .venv .tools .airflow_home .pytest_cache .hypothesis

@@ -6,6 +6,7 @@ A condition knows which vendor call observes the state (``call``) and how to rea
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
@@ -59,6 +60,76 @@ def hook_class(condition: Condition):
     return getattr(importlib.import_module(module), name)
 
 
+def check_once(condition: Condition, conn_id: str, **hook_overrides: Any) -> Outcome:
+    """Observe ``condition`` once through the sync hook; an error that is an observation counts."""
+    with hook_class(condition)(conn_id, **hook_overrides) as hook:
+        try:
+            return condition.evaluate(hook.run(condition.call()))
+        except RtcApiError as error:
+            observed = condition.evaluate_error(error)
+            if observed is None:
+                raise
+            return observed
+
+
+# -- argument checks: every condition checks its plain arguments when built, i.e. in the sensor
+# before any connection is read (and again, harmlessly, on the triggerer). The field names are the
+# sensors' argument names, so an error names what the DAG author wrote.
+
+
+def check_vendor_fields(vendor: str, model: str, fields: dict[str, tuple[str, Any]]) -> None:
+    """Check ``{VendorField: (argument, value)}`` with the vendor's own request model (same limits
+    as the operators)."""
+    import importlib
+
+    from airflow_provider_rtc.models.base import build_request
+
+    models = importlib.import_module(f"airflow_provider_rtc.models.{vendor}")
+    build_request(getattr(models, model), {field: value for field, (_, value) in fields.items()},
+                  argument_names={field: argument for field, (argument, _) in fields.items()})
+
+
+def _set(condition: Condition, name: str, value: Any) -> None:
+    object.__setattr__(condition, name, value)  # frozen dataclass: store the normalised value
+
+
+def _until(condition: Condition, choices: tuple[str, ...]) -> None:
+    from airflow_provider_rtc import arguments
+
+    arguments.choice("until", condition.until, choices)  # type: ignore[attr-defined]
+
+
+# A count of users or streams: at least one (0 would be met at once), and a 32-bit int like the
+# vendors' counts, so an absurd value fails here instead of waiting forever.
+MAX_COUNT = 2**31 - 1
+
+
+def _count(condition: Condition, name: str) -> None:
+    from airflow_provider_rtc import arguments
+    from airflow_provider_rtc.errors import RtcValidationError
+
+    value = getattr(condition, name)
+    if value is None:  # unlike the operators' optional limits, a count has no "not given"
+        raise RtcValidationError(name, f"must be a whole number between 1 and {MAX_COUNT}")
+    _set(condition, name, arguments.count(name, value, minimum=1, maximum=MAX_COUNT))
+
+
+def _stream_ids(value: Any) -> list[str] | None:
+    from airflow_provider_rtc.errors import RtcValidationError
+    from airflow_provider_rtc.models.zego import STREAM_ID_PATTERN
+
+    if value is None or (isinstance(value, (list, tuple)) and not value):
+        return None
+    # A string is refused rather than split into characters (a template that rendered to text).
+    if not isinstance(value, (list, tuple)):
+        raise RtcValidationError("stream_ids", f"must be a list of stream ids, not {type(value).__name__}")
+    for position, item in enumerate(value):
+        if not isinstance(item, str) or not re.fullmatch(STREAM_ID_PATTERN, item):
+            raise RtcValidationError(f"stream_ids[{position}]",
+                                     "must be a stream id: 1 to 256 letters, digits, '_' or '-'")
+    return list(value)
+
+
 def is_transient(error: RtcApiError) -> bool:
     """Errors a poller waits out (network, 5xx, throttling) rather than failing on."""
     return error.kind is ErrorKind.RETRYABLE
@@ -77,6 +148,11 @@ class ZegoRoomStreams(Condition):
     room_id: str
     min_streams: int = 1
     stream_ids: list[str] | None = None
+
+    def __post_init__(self):
+        check_vendor_fields("zego", "DescribeSimpleStreamListQuery", {"RoomId": ("room_id", self.room_id)})
+        _count(self, "min_streams")
+        _set(self, "stream_ids", _stream_ids(self.stream_ids))
 
     def call(self) -> VendorCall:
         return VendorCall(action="DescribeSimpleStreamList", method="GET", query={"RoomId": self.room_id})
@@ -102,6 +178,11 @@ class ZegoRoomUsers(Condition):
     until: str = "empty"
     min_users: int = 1
 
+    def __post_init__(self):
+        check_vendor_fields("zego", "DescribeUserNumQuery", {"RoomId": ("room_id", self.room_id)})
+        _until(self, ("empty", "occupied"))
+        _count(self, "min_users")
+
     def call(self) -> VendorCall:
         return VendorCall(action="DescribeUserNum", method="GET", query={"RoomId[]": [self.room_id]})
 
@@ -120,6 +201,10 @@ class ZegoMixTask(Condition):
 
     mix_task_id: str
     until: str = "stopped"
+
+    def __post_init__(self):
+        check_vendor_fields("zego", "GetMixTaskInfoQuery", {"TaskId": ("mix_task_id", self.mix_task_id)})
+        _until(self, ("stopped", "running"))
 
     def call(self) -> VendorCall:
         return VendorCall(action="GetMixTaskInfo", method="GET", query={"TaskId": self.mix_task_id})
@@ -156,6 +241,12 @@ class VolcengineSegmentTask(Condition):
     room_id: str
     segment_task_id: str
     until: str = "ended"
+
+    def __post_init__(self):
+        check_vendor_fields("volcengine", "GetSegmentTaskQuery", {
+            "RoomId": ("room_id", self.room_id), "TaskId": ("segment_task_id", self.segment_task_id),
+            "AppId": ("app_id", self.app_id)})
+        _until(self, ("ended", "running"))
 
     def call(self) -> VendorCall:
         return VendorCall(action="GetSegmentTask", version="2022-06-01", method="GET",
@@ -195,6 +286,11 @@ class VolcengineRoomUsers(Condition):
     room_id: str
     until: str = "empty"
 
+    def __post_init__(self):
+        check_vendor_fields("volcengine", "GetRoomOnlineUsersQuery", {
+            "RoomId": ("room_id", self.room_id), "AppId": ("app_id", self.app_id)})
+        _until(self, ("empty", "occupied"))
+
     def call(self) -> VendorCall:
         return VendorCall(action="GetRoomOnlineUsers", version="2023-11-01", method="GET",
                           query={"AppId": self.app_id, "RoomId": self.room_id})
@@ -220,6 +316,10 @@ class TencentRoom(Condition):
 
     room_id: str
     until: str = "exists"
+
+    def __post_init__(self):
+        check_vendor_fields("tencent", "GetRoomInfoRequest", {"RoomId": ("room_id", self.room_id)})
+        _until(self, ("exists", "gone"))
 
     def call(self) -> VendorCall:
         return VendorCall(action="get_room_info", method="POST", body={"RoomId": self.room_id})

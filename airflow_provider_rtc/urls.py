@@ -7,9 +7,23 @@ sandbox works while a typo can never send signed requests in clear text over a n
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from airflow_provider_rtc.errors import RtcConfigError
+
+
+# DNS names in ASCII (an IDN in its xn-- form); underscores are tolerated for internal proxies.
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+
+
+def _valid_hostname(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname)
+        return True
+    except ValueError:
+        return len(hostname) <= 253 and bool(_HOSTNAME.fullmatch(hostname))
 
 
 def is_loopback(hostname: str) -> bool:
@@ -33,6 +47,9 @@ def normalize_base_url(value: str, *, field: str) -> str:
         raise RtcConfigError(f"{field}: scheme {parts.scheme!r} is not supported; use https://")
     if not parts.hostname:
         raise RtcConfigError(f"{field}: {value!r} has no host name")
+    if not _valid_hostname(parts.hostname):
+        # Else requests refuses the URL on every attempt, which would look like a network failure.
+        raise RtcConfigError(f"{field}: {parts.hostname!r} is not a valid host name (IDNs in their xn-- form)")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise RtcConfigError(f"{field}: give only scheme, host, port and path (no query, fragment or user info)")
     try:

@@ -9,9 +9,12 @@ The async trigger path reuses both steps with httpx, so only the I/O differs.
 from __future__ import annotations
 
 import asyncio
+import math
+import os
+import re
 import time
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseHook
@@ -29,6 +32,8 @@ from airflow_provider_rtc.hooks.transport import (
     VendorCall,
     transport_error,
 )
+
+_DECIMAL = re.compile(r"[0-9]{1,10}")
 
 if TYPE_CHECKING:
     import httpx
@@ -88,16 +93,21 @@ class RtcHook(BaseHook):
                 return value
         return default
 
-    def extra_number(self, key: str) -> float | None:
+    def extra_number(self, key: str, *, maximum: float) -> float | None:
         value = self.extra(key)
         if value is None:
             return None
         try:
+            # true is not 1 second; "nan"/"inf" parse as floats but are no timeout or lifetime.
+            if isinstance(value, bool):
+                raise TypeError
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise RtcConfigError(f"connection {self.conn_id!r}: extra {key!r} must be a number, got {value!r}") from None
-        if number <= 0:
-            raise RtcConfigError(f"connection {self.conn_id!r}: extra {key!r} must be > 0, got {value!r}")
+        if not math.isfinite(number) or number <= 0 or number > maximum:
+            raise RtcConfigError(
+                f"connection {self.conn_id!r}: extra {key!r} must be > 0 and at most {maximum:g}, got {value!r}"
+            )
         return number
 
     def extra_bool(self, key: str, default: bool = False) -> bool:
@@ -114,7 +124,8 @@ class RtcHook(BaseHook):
     def require_uint32_login(self, what: str) -> int:
         """The login field as a decimal uint32 id (ZEGO AppId, Tencent SDKAppID), or a clear error."""
         login = (self.connection.login or "").strip()
-        if not login.isdigit() or not 0 < int(login) < 2**32:
+        # ASCII digits only: str.isdigit() also takes "²" or "１２", which int() then refuses or reads.
+        if not _DECIMAL.fullmatch(login) or not 0 < int(login) < 2**32:
             raise RtcConfigError(
                 f"connection {self.conn_id!r}: login must be the {what}, a decimal number between 1 and "
                 f"4294967295 (got {'an empty value' if not login else repr(login)})"
@@ -130,24 +141,37 @@ class RtcHook(BaseHook):
     @cached_property
     def settings(self) -> CallSettings:
         defaults = {}
-        if (timeout := self.extra_number("timeout")) is not None:
+        if (timeout := self.extra_number("timeout", maximum=3600.0)) is not None:
             defaults["read_timeout"] = timeout
         return CallSettings(**{**defaults, **self._overrides})
 
     @cached_property
     def verify(self) -> bool | str:
-        """TLS verification: on by default; a CA bundle path, or off with a warning."""
+        """TLS verification: on by default; a CA bundle path, or off with a warning.
+
+        The path must exist (a PEM file, or a directory prepared with ``c_rehash``): a typo would
+        otherwise surface as a puzzling TLS failure on every call, or - in some client versions -
+        be ignored.
+        """
         value = self.extra("verify")
-        if value is None or value is True or str(value).strip().lower() in ("true", "1", "yes"):
+        text = value.strip() if isinstance(value, str) else None
+        if value is None or value is True or (text is not None and text.lower() in ("true", "1", "yes")):
             return True
-        if value is False or str(value).strip().lower() in ("false", "0", "no"):
+        if value is False or (text is not None and text.lower() in ("false", "0", "no")):
             self.log.warning(
                 "TLS certificate verification is DISABLED for connection %r: anyone on the path can "
                 "read and alter vendor calls. Point the 'verify' extra at a CA bundle instead.",
                 self.conn_id,
             )
             return False
-        return str(value)
+        if not text:
+            raise RtcConfigError(
+                f"connection {self.conn_id!r}: extra 'verify' must be true, false or the path of a CA bundle, "
+                f"got {type(value).__name__}"
+            )
+        if not os.path.exists(text):
+            raise RtcConfigError(f"connection {self.conn_id!r}: extra 'verify': CA bundle {text!r} does not exist")
+        return text
 
     # -- what each vendor supplies ----------------------------------------------------------
 
@@ -164,10 +188,17 @@ class RtcHook(BaseHook):
     def run(self, call: VendorCall) -> ApiResult:
         """Execute ``call`` with timeouts, bounded retries and a fresh signature per attempt."""
         budget = RetryBudget(self.settings, idempotent=call.idempotent)
+        self.verify  # noqa: B018 - a bad 'verify' extra fails here, before anything is signed or sent
         while True:
+            # Per-attempt signatures (``request.sensitive``) are not registered with the masker, as
+            # on the async path: Airflow's masker recompiles one regex over every value it ever got
+            # on each new value, so masking a fresh ZEGO signature per call made every call slower
+            # than the last (12 ms at the first call, 90 ms by the 200th; a poke-mode sensor pays
+            # that for hours). They are single-use or expire within minutes, signed URLs are
+            # scrubbed from HTTP client log lines (hooks.redaction), and the long-lived secrets they
+            # derive from (ServerSecret, SecretAccessKey, session token, the cached UserSig) are
+            # still masked when the hook reads or makes them.
             request = self.build_request(call)
-            for value in request.sensitive:
-                mask_secret(value)
             attempt = budget.record_attempt()
             try:
                 return replace(self.interpret(call, self._send(request, call)), attempts=attempt)
@@ -215,7 +246,7 @@ class RtcHook(BaseHook):
         settings = self.settings
         return httpx.AsyncClient(
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-            verify=self.verify,
+            verify=_shared_ssl_context(self.verify),
             follow_redirects=False,
         )
 
@@ -316,6 +347,31 @@ class RtcHook(BaseHook):
                 self.vendor, call.action, f"answer larger than {MAX_RESPONSE_BYTES} bytes refused", may_have_executed=True
             )
         return HttpResponse(status=response.status_code, body=body, retry_after=_retry_after(response.headers))
+
+
+def _httpx_verify(verify: bool | str):
+    """httpx 0.28 deprecates a CA path for ``verify``; give it the SSL context it asks for instead."""
+    if not isinstance(verify, str):
+        return verify
+    import ssl
+
+    if os.path.isdir(verify):
+        return ssl.create_default_context(capath=verify)
+    return ssl.create_default_context(cafile=verify)
+
+
+@lru_cache(maxsize=8)
+def _shared_ssl_context(verify: bool | str):
+    """One SSL context per ``verify`` setting, shared by every async client in the process.
+
+    Left to itself httpx builds a context per client and loads the whole CA bundle into it: about
+    40 ms of CPU on the triggerer's event loop and 0.85 MB per deferred sensor, so 1,000 waiting
+    sensors blocked the loop for ~40 s in all and held ~850 MB (``make bench``, triggerer section).
+    """
+    import httpx
+
+    verify = _httpx_verify(verify)
+    return verify if not isinstance(verify, bool) else httpx.create_ssl_context(verify=verify)
 
 
 def _connection_never_made(exc: BaseException) -> bool:

@@ -33,6 +33,7 @@ from airflow_provider_rtc.hooks.transport import (
     HttpResponse,
     VendorCall,
     parse_json_object,
+    transport_error,
 )
 from airflow_provider_rtc.signing import tencent as tencent_signing
 from airflow_provider_rtc.urls import normalize_base_url
@@ -56,6 +57,8 @@ REGION_HOSTS = {
 
 # A cached UserSig is replaced once less than this share of its lifetime, or this many seconds,
 # whichever is larger, remains: a worker whose clock lags Tencent's still sends a valid one.
+# An upper bound only against nonsense (1e30 seconds): Tencent's own samples sign for 180 days.
+USERSIG_TTL_MAX = 10 * 365 * 86400
 USERSIG_REFRESH_FRACTION = 0.1
 USERSIG_REFRESH_MIN_SECONDS = 300
 
@@ -160,8 +163,8 @@ def interpret_tencent(call: VendorCall, response: HttpResponse) -> ApiResult:
     status = document.get("ActionStatus")
     code = _error_code(document.get("ErrorCode"))
     if status is None and code is None:
-        raise api_error(vendor=VENDOR, action=call.action, kind=ErrorKind.RETRYABLE, http_status=response.status,
-                        message="answer has neither ActionStatus nor ErrorCode", may_have_executed=True)
+        raise transport_error(VENDOR, call.action, "answer has neither ActionStatus nor ErrorCode",
+                              http_status=response.status, may_have_executed=True)
     succeeded = (status == "OK" and code in (0, None)) or (status is None and code == 0)
     if succeeded and response.status < 300:
         return ApiResult(request_id=_request_id(document), data=document.get("Response"))
@@ -260,13 +263,13 @@ class TencentLiveHook(RtcHook):
         return TencentConfig(
             sdkappid=sdkappid,
             key=key,
-            base_url=normalize_base_url(host, field="host"),
+            base_url=normalize_base_url(host, field=f"connection {self.conn_id!r}: host"),
             identifier=identifier,
             usersig_ttl=self._usersig_ttl(),
         )
 
     def _usersig_ttl(self) -> int:
-        ttl = self.extra_number("usersig_ttl")
+        ttl = self.extra_number("usersig_ttl", maximum=USERSIG_TTL_MAX)
         if ttl is None:
             return DEFAULT_USERSIG_TTL
         if ttl != int(ttl):

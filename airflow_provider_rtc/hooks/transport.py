@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from airflow_provider_rtc.errors import ErrorKind, RtcApiError, api_error
+from airflow_provider_rtc.errors import ErrorKind, RtcApiError, RtcTransportError, api_error
 
 # How much of an unreadable body goes into an error message: enough to recognise an HTML error
 # page, short enough never to dump a whole page into a log.
@@ -93,9 +93,14 @@ def body_excerpt(body: bytes) -> str:
     return text + ("..." if len(body) > BODY_EXCERPT_CHARS else "")
 
 
-def transport_error(vendor: str, action: str, what: str, *, may_have_executed: bool) -> RtcApiError:
-    return api_error(
-        vendor=vendor, action=action, kind=ErrorKind.RETRYABLE, message=what, may_have_executed=may_have_executed
+def transport_error(
+    vendor: str, action: str, what: str, *, may_have_executed: bool, http_status: int | None = None
+) -> RtcTransportError:
+    """No usable answer (network failure, timeout, unreadable body): retryable, and typed as such so
+    a DAG author can tell "the vendor said no" (RtcApiError with a code) from "we never heard back"."""
+    return RtcTransportError(
+        vendor=vendor, action=action, kind=ErrorKind.RETRYABLE, message=what, http_status=http_status,
+        may_have_executed=may_have_executed,
     )
 
 
@@ -131,11 +136,13 @@ class RetryBudget:
         idempotent: bool = True,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        wall_clock: Callable[[], float] = time.time,
     ):
         self.settings = settings
         self.idempotent = idempotent
         self.attempts = 0
         self._clock = clock
+        self._wall_clock = wall_clock
         self._rng = rng
         self._started = clock()
         self._resigned = False
@@ -150,7 +157,9 @@ class RetryBudget:
             if self._resigned:
                 return None
             self._resigned = True
-            return 0.0
+            # Volcengine's X-Date and Tencent's UserSig carry whole seconds: re-signing within the
+            # same second would resend the very signature that was just rejected.
+            return 1.0 - self._wall_clock() % 1.0
         if error.kind is not ErrorKind.RETRYABLE:
             return None
         if not self.idempotent and error.may_have_executed:
@@ -226,5 +235,4 @@ def parse_json_object(vendor: str, action: str, response: HttpResponse) -> dict:
     if response.status >= 300:
         raise http_status_error(vendor, action, response)
     what = "empty body" if not response.body else f"unreadable answer (not a JSON object): {body_excerpt(response.body)}"
-    raise api_error(vendor=vendor, action=action, kind=ErrorKind.RETRYABLE, http_status=response.status,
-                    message=what, may_have_executed=True)
+    raise transport_error(vendor, action, what, http_status=response.status, may_have_executed=True)

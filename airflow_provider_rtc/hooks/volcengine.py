@@ -26,6 +26,7 @@ from airflow_provider_rtc.hooks.transport import (
     VendorCall,
     http_status_error,
     parse_json_object,
+    transport_error,
 )
 from airflow_provider_rtc.signing import volcengine as volcengine_signing
 from airflow_provider_rtc.urls import normalize_base_url
@@ -39,6 +40,8 @@ BYTEPLUS_DEFAULT_REGION = "ap-singapore-1"
 
 # Region and service go into the credential scope verbatim: refuse anything that could not be one.
 _SCOPE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
+# The RTC id rule (models.volcengine.ID_PATTERN), for the connection's default AppId.
+_APP_ID = re.compile(r"[a-zA-Z0-9_@\-\.]{1,128}")
 # A V4 signature (64 hex digits): scrubbed from vendor messages in case a gateway ever echoes one.
 _HEX_SIGNATURE = re.compile(r"\b[0-9a-fA-F]{64}\b")
 
@@ -140,8 +143,7 @@ def interpret_volcengine(call: VendorCall, response: HttpResponse) -> ApiResult:
 def _unreadable(call: VendorCall, response: HttpResponse, what: str) -> RtcApiError:
     if response.status >= 300:
         return http_status_error(VENDOR, call.action, response)
-    return api_error(vendor=VENDOR, action=call.action, kind=ErrorKind.RETRYABLE, message=what,
-                     http_status=response.status, may_have_executed=True)
+    return transport_error(VENDOR, call.action, what, http_status=response.status, may_have_executed=True)
 
 
 def _query_value(key: str, value: Any) -> str | list[str]:
@@ -218,7 +220,7 @@ class VolcengineRtcHook(RtcHook):
         host = (conn.host or "").strip() or DEFAULT_HOST
         if conn.port:
             host = f"{host}:{conn.port}"
-        base_url = normalize_base_url(host, field="host")
+        base_url = normalize_base_url(host, field=f"connection {self.conn_id!r}: host")
         default_region = BYTEPLUS_DEFAULT_REGION if _is_byteplus(base_url) else DEFAULT_REGION
         region = str(self.extra("region", default_region)).strip()
         service = str(self.extra("service", DEFAULT_SERVICE)).strip()
@@ -226,6 +228,13 @@ class VolcengineRtcHook(RtcHook):
             if not _SCOPE_PART.match(value):
                 raise RtcConfigError(f"connection {self.conn_id!r}: extra {name!r} is not a valid name: {value!r}")
         app_id = self.extra("app_id")
+        if app_id is not None:
+            # Checked here, naming the extra, rather than later as if the operator's app_id were wrong.
+            app_id = str(app_id).strip() if isinstance(app_id, (str, int)) and not isinstance(app_id, bool) else app_id
+            if not isinstance(app_id, str) or (app_id and not _APP_ID.fullmatch(app_id)):
+                raise RtcConfigError(
+                    f"connection {self.conn_id!r}: extra 'app_id' must match {_APP_ID.pattern}"
+                )
         session_token = self.extra("session_token")
         if session_token is not None:
             session_token = str(session_token).strip() or None

@@ -16,6 +16,7 @@ from airflow_provider_rtc.hooks.transport import (
     HttpResponse,
     VendorCall,
     parse_json_object,
+    transport_error,
 )
 from airflow_provider_rtc.signing import zego as zego_signing
 from airflow_provider_rtc.urls import normalize_base_url
@@ -102,8 +103,7 @@ def _request_id(document: dict) -> str | None:
 
 
 def _unreadable(call: VendorCall, response: HttpResponse, what: str) -> RtcApiError:
-    return api_error(vendor="ZEGO", action=call.action, kind=ErrorKind.RETRYABLE, message=what,
-                     http_status=response.status, may_have_executed=True)
+    return transport_error("ZEGO", call.action, what, http_status=response.status, may_have_executed=True)
 
 
 class ZegoHook(RtcHook):
@@ -132,12 +132,14 @@ class ZegoHook(RtcHook):
                 f"connection {self.conn_id!r}: unknown region {region!r}; expected one of {', '.join(REGIONS)}"
             )
         if conn.host:
-            rtc_url = normalize_base_url(conn.host if not conn.port else f"{conn.host}:{conn.port}", field="host")
+            rtc_url = normalize_base_url(conn.host if not conn.port else f"{conn.host}:{conn.port}",
+                                         field=f"connection {self.conn_id!r}: host")
         elif region:
             rtc_url = f"https://rtc-api-{region}.zego.im"
         else:
             rtc_url = DEFAULT_RTC_URL
-        asr_url = normalize_base_url(self.extra("asr_host", DEFAULT_ASR_URL), field="extra asr_host")
+        asr_url = normalize_base_url(self.extra("asr_host", DEFAULT_ASR_URL),
+                                     field=f"connection {self.conn_id!r}: extra asr_host")
         return ZegoConfig(
             app_id=app_id,
             server_secret=secret,

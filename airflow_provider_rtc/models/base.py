@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Mapping
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from airflow_provider_rtc.errors import RtcValidationError
 
@@ -22,6 +23,51 @@ def decimal_text_to_int(value: Any) -> Any:
 
 # An int that also accepts its decimal text (from Jinja templates) but never a bool or a float.
 Int = Annotated[int, BeforeValidator(decimal_text_to_int)]
+
+
+def int_literal_input(value: Any) -> Any:
+    # pydantic matches an int Literal by equality even in strict mode, so True and 1.0 would be
+    # taken for 1: refuse them before the Literal sees them.
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"must be an integer, not {type(value).__name__}")
+    return decimal_text_to_int(value)
+
+
+# Put before an int Literal: Annotated[Literal[0, 1], IntLiteral].
+IntLiteral = BeforeValidator(int_literal_input)
+# Where a vendor documents an Integer without a range: its servers parse a signed 32-bit int, so a
+# larger value could only be truncated or refused there.
+Int32 = Annotated[Int, Field(le=2**31 - 1)]
+
+
+# Unicode category Cc: C0 controls, DEL and C1 controls.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: str) -> str:
+    # Ids and names never legitimately hold control characters; one usually means a bad template
+    # (a trailing newline from a file, a NUL from a byte string) and the vendor would refuse it
+    # or, worse, store a room nobody can join.
+    if found := _CONTROL.search(value):
+        raise ValueError(
+            f"must not contain control characters (U+{ord(found.group()):04X} at position {found.start()})"
+        )
+    return value
+
+
+Printable = AfterValidator(_no_control_characters)
+
+
+def max_utf8_bytes(limit: int) -> AfterValidator:
+    """A length limit counted the way the vendors count it: bytes of UTF-8, not characters."""
+
+    def check(value: str) -> str:
+        size = len(value.encode("utf-8"))
+        if size > limit:
+            raise ValueError(f"must be at most {limit} bytes in UTF-8, got {size}")
+        return value
+
+    return AfterValidator(check)
 
 
 class VendorModel(BaseModel):
@@ -52,13 +98,9 @@ def build_request(
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         loc = [str(part) for part in first["loc"]]
-        vendor_path = ".".join(loc) or model.__name__
-        argument = names.get(loc[0]) if loc else None
-        where = f"{argument} ({vendor_path})" if argument and argument != vendor_path else vendor_path
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        raise RtcValidationError(where, f"{first['msg']}{more}") from None
-    if extra_body:
-        if not isinstance(extra_body, Mapping):
+        raise RtcValidationError(_where(loc, names, model), _rule(first, exc.error_count())) from None
+    if extra_body is not None:
+        if not isinstance(extra_body, Mapping) or not all(isinstance(key, str) for key in extra_body):
             raise RtcValidationError("extra_body", "must be a dict of vendor field names to values")
         clashes = sorted(set(extra_body) & set(model.model_fields))
         if clashes:
@@ -67,4 +109,50 @@ def build_request(
                 f"may not set modelled field(s) {', '.join(clashes)}; use the operator argument instead",
             )
         body.update(extra_body)
+    _require_json(body, names, set(extra_body or ()))
     return body
+
+
+def _where(loc: list[str], names: Mapping[str, str], model: type[VendorModel]) -> str:
+    """``argument (Vendor.Path)``: the longest mapped prefix of the path names the argument."""
+    vendor_path = ".".join(loc) or model.__name__
+    argument = next((names[".".join(loc[:n])] for n in range(len(loc), 0, -1) if ".".join(loc[:n]) in names), None)
+    return f"{argument} ({vendor_path})" if argument and argument != vendor_path else vendor_path
+
+
+def _rule(error: Mapping[str, Any], count: int) -> str:
+    message = str(error["msg"])
+    if error.get("type") == "string_unicode":
+        # pydantic's wording ("unable to parse raw data") hides the usual cause: a lone surrogate,
+        # e.g. from bytes decoded with errors="surrogateescape". It can never be sent as UTF-8.
+        message = "must be valid Unicode text (it contains a lone surrogate, which UTF-8 cannot encode)"
+    return message + (f" (and {count - 1} more problem(s))" if count > 1 else "")
+
+
+def _require_json(body: Mapping[str, Any], names: Mapping[str, str], from_extra: set[str]) -> None:
+    """Refuse, before any connection is read, a body the hook could not send as UTF-8 JSON.
+
+    The models pass some vendor objects through unchecked (StorageConfig, LayoutList, ...) and
+    ``extra_body`` is not modelled at all: a set, a datetime, NaN or a lone surrogate in them
+    would otherwise crash (or send invalid JSON) only once the request is being signed.
+    """
+    for key, value in body.items():
+        try:
+            json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as exc:
+            where = "extra_body" if key in from_extra else names.get(key, key)
+            where = f"{where} ({key})" if where != key else key
+            raise RtcValidationError(where, f"cannot be sent as JSON: {_json_problem(exc)}") from None
+
+
+def _json_problem(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeEncodeError):
+        return "text contains a lone surrogate, which UTF-8 cannot encode"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if "Out of range float" in str(exc):
+        return "NaN and infinite numbers are not JSON"
+    if "Circular reference" in str(exc):
+        return "it contains itself"
+    # TypeError: "Object of type set is not JSON serializable" names only the type, never a value.
+    return str(exc)

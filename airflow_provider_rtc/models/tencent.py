@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, Field
 
-from airflow_provider_rtc.models.base import Int, VendorModel, decimal_text_to_int
+from airflow_provider_rtc.models.base import Int32, IntLiteral, Printable, VendorModel
 
 ROOM_ID_MAX_BYTES = 48
 
@@ -23,7 +23,7 @@ def _room_id_bytes(value: str) -> str:
     return value
 
 
-RoomId = Annotated[str, Field(min_length=1), AfterValidator(_room_id_bytes)]
+RoomId = Annotated[str, Field(min_length=1), AfterValidator(_room_id_bytes), Printable]
 
 GRID_LAYOUT = 0
 CUSTOM_LAYOUT = 1000
@@ -34,21 +34,27 @@ class ResumeMcuTaskRequest(VendorModel):
 
 
 class MixVideoEncode(VendorModel):
-    Width: Annotated[Int, Field(gt=0)]
-    Height: Annotated[Int, Field(gt=0)]
+    Width: Annotated[Int32, Field(gt=0)]
+    Height: Annotated[Int32, Field(gt=0)]
 
 
 class MixLayoutInfo(VendorModel):
     # The digest names LayoutList but not the shape of its entries, so they pass through as
     # dicts with Tencent's own field names and Tencent judges them.
     LayoutList: list[dict[str, Any]] | None = None
-    MaxUserLayout: Annotated[Int, Field(ge=0)] | None = None
+    MaxUserLayout: Annotated[Int32, Field(ge=0)] | None = None
 
 
 class SetMixStreamRequest(VendorModel):
     RoomId: RoomId
-    LayoutMode: Annotated[Literal[0, 1000], BeforeValidator(decimal_text_to_int)]
+    LayoutMode: Annotated[Literal[0, 1000], IntLiteral]
     VideoEncode: MixVideoEncode | None = None
     # Not required for LayoutMode 1000: the documentation does not say a custom layout must come
     # with every call (Tencent may keep the room's current one), so that rule is not invented here.
     LayoutInfo: MixLayoutInfo | None = None
+
+
+class GetRoomInfoRequest(VendorModel):
+    """``get_room_info`` (what :class:`~airflow_provider_rtc.sensors.tencent.TencentRoomSensor` polls)."""
+
+    RoomId: RoomId

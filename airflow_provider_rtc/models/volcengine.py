@@ -15,6 +15,9 @@ from airflow_provider_rtc.models.base import Int, VendorModel
 # AppId, RoomId, TaskId, BusinessId (and Identifier) all follow this rule.
 ID_PATTERN = r"^[a-zA-Z0-9_@\-\.]{1,128}$"
 VolcId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# Passes the id rule; stands in for an AppId still to be read from the connection, so every
+# other argument is checked before the connection is looked up.
+APP_ID_PLACEHOLDER = "app-id-from-connection"
 
 MAX_TARGET_STREAMS = 17
 

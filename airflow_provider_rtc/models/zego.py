@@ -6,22 +6,37 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from airflow_provider_rtc.models.base import Int, VendorModel, decimal_text_to_int
+from airflow_provider_rtc.models.base import Int, IntLiteral, Printable, VendorModel, max_utf8_bytes
+
 
 def _int_to_text(value):
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-StreamIdText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,256}$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=256), Printable]
+# ZEGO documents a room id as a string of at most 128 bytes (the SDK's loginRoom creates rooms
+# with that rule, so a longer id can never name a real room).
+ROOM_ID_MAX_BYTES = 128
+RoomId = Annotated[str, StringConstraints(min_length=1), max_utf8_bytes(ROOM_ID_MAX_BYTES), Printable]
+STREAM_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,256}$"
+StreamIdText = Annotated[str, StringConstraints(pattern=STREAM_ID_PATTERN)]
 
 
 class ExtraMixInputItem(VendorModel):
     StreamId: StreamIdText | None = None
-    StreamUrl: Annotated[str, StringConstraints(pattern=r"^(rtmp|https?)://\S+$", max_length=1024)] | None = None
-    ModifyType: Annotated[Literal[0, 1], BeforeValidator(decimal_text_to_int)] | None = None
+    StreamUrl: Annotated[
+        str, StringConstraints(pattern=r"^(rtmp|https?)://\S+$", max_length=1024), Printable
+    ] | None = None
+    ModifyType: Annotated[Literal[0, 1], IntLiteral] | None = None
     SoundLevelId: Annotated[Int, Field(ge=0, le=2**32 - 1)] | None = None
     Volume: Annotated[Int, Field(ge=0, le=200)] | None = None
 
@@ -36,10 +51,10 @@ class ExtraMixInputItem(VendorModel):
 
 class MixOutputItem(VendorModel):
     StreamId: StreamIdText | None = None
-    StreamUrl: Annotated[str, StringConstraints(pattern=r"^rtmps?://\S+$", max_length=1024)] | None = None
-    AudioCodec: Annotated[Literal[0, 1, 2, 3], BeforeValidator(decimal_text_to_int)] | None = None
+    StreamUrl: Annotated[str, StringConstraints(pattern=r"^rtmps?://\S+$", max_length=1024), Printable] | None = None
+    AudioCodec: Annotated[Literal[0, 1, 2, 3], IntLiteral] | None = None
     AudioBitrate: Annotated[Int, Field(gt=0, le=1_000_000)] | None = None
-    SoundChannel: Annotated[Literal[1, 2], BeforeValidator(decimal_text_to_int)] | None = None
+    SoundChannel: Annotated[Literal[1, 2], IntLiteral] | None = None
 
     @model_validator(mode="after")
     def _needs_a_target(self):
@@ -56,16 +71,16 @@ class ExParaItem(VendorModel):
 class StartAutoMixRequest(VendorModel):
     TaskId: NonEmpty
     UserId: NonEmpty
-    RoomId: NonEmpty
+    RoomId: RoomId
     MixOutput: Annotated[list[MixOutputItem], Field(min_length=1, max_length=3)]
     ExtraMixInput: Annotated[list[ExtraMixInputItem], Field(max_length=9)] | None = None
     Sequence: Annotated[Int, Field(ge=0, le=2**63 - 1)] | None = None
     UserData: str | None = None
-    SoundLevel: Annotated[Literal[0, 1], BeforeValidator(decimal_text_to_int)] | None = None
-    ByPass: Annotated[Literal[0, 1], BeforeValidator(decimal_text_to_int)] | None = None
+    SoundLevel: Annotated[Literal[0, 1], IntLiteral] | None = None
+    ByPass: Annotated[Literal[0, 1], IntLiteral] | None = None
     # ZEGO documents this top-level one as a String ("1" or "2"), unlike MixOutput's Int.
     SoundChannel: Annotated[Literal["1", "2"], BeforeValidator(_int_to_text)] | None = None
-    AlignmentType: Annotated[Literal[0, 1, 2], BeforeValidator(decimal_text_to_int)] | None = None
+    AlignmentType: Annotated[Literal[0, 1, 2], IntLiteral] | None = None
     RecvBufferLevel: Annotated[Int, Field(ge=0, le=4000)] | None = None
     ExPara: list[ExParaItem] | None = None
 
@@ -90,11 +105,15 @@ class StartAutoMixRequest(VendorModel):
             raise ValueError("two outputs may not use the same StreamUrl")
         return outputs
 
-    @model_validator(mode="after")
-    def _sound_level_ids(self):
-        if self.SoundLevel == 1 and any(i.SoundLevelId is None for i in self.ExtraMixInput or () if i.ModifyType != 1):
+    @field_validator("SoundLevel")
+    @classmethod
+    def _sound_level_ids(cls, value: int | None, info: ValidationInfo):
+        # A field validator, not a model one, so the error names sound_level instead of the whole
+        # request (ExtraMixInput is declared first, so it is already in info.data when valid).
+        inputs = info.data.get("ExtraMixInput") or ()
+        if value == 1 and any(i.SoundLevelId is None for i in inputs if i.ModifyType != 1):
             raise ValueError("SoundLevel 1 needs a SoundLevelId on every added ExtraMixInput")
-        return self
+        return value
 
 
 class StopMixRequest(VendorModel):
@@ -104,11 +123,12 @@ class StopMixRequest(VendorModel):
 
 
 class StopAutoMixRequest(StopMixRequest):
-    RoomId: NonEmpty
+    RoomId: RoomId
 
 
 # "word|weight,word|weight": the weight range is not in the digest, so only its shape is checked.
-HotWordList = Annotated[str, StringConstraints(pattern=r"^[^|,]+\|\d+(?:,[^|,]+\|\d+)*$")]
+# Weights in ASCII digits: the pattern engine's \d would also take other scripts' digits.
+HotWordList = Annotated[str, StringConstraints(pattern=r"^[^|,]+\|[0-9]+(?:,[^|,]+\|[0-9]+)*$"), Printable]
 
 
 class AsrParams(VendorModel):
@@ -129,9 +149,24 @@ class AsrConfig(VendorModel):
 
 
 class StartAsrRequest(VendorModel):
-    RoomId: NonEmpty
+    RoomId: RoomId
     ASR: AsrConfig | None = None
 
 
 class StopAsrRequest(VendorModel):
+    TaskId: NonEmpty
+
+
+# -- what the sensors read (GET, parameters in the query) -----------------------------------------
+
+
+class DescribeSimpleStreamListQuery(VendorModel):
+    RoomId: RoomId
+
+
+class DescribeUserNumQuery(VendorModel):
+    RoomId: RoomId
+
+
+class GetMixTaskInfoQuery(VendorModel):
     TaskId: NonEmpty

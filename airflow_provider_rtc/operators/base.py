@@ -26,6 +26,9 @@ class RtcBaseOperator(BaseOperator):
         Distinct from the task's own ``retries``.
     :param retry_backoff: first backoff in seconds; doubles each retry, with full jitter (default 1).
     :param call_timeout: no new attempt starts after this many seconds (default 120).
+
+    Limits: ``request_timeout`` <= 3600 s, ``connect_timeout`` <= 300 s, ``call_timeout`` <= 86400 s,
+    ``retry_backoff`` 0..60 s, ``request_retries`` 0..10.
     :param extra_body: vendor fields not modelled yet, merged into the request body; may not
         override a modelled field.
     """
@@ -53,13 +56,23 @@ class RtcBaseOperator(BaseOperator):
         self.extra_body = extra_body
 
     def hook_overrides(self) -> dict[str, Any]:
+        """The call limits for the hook, checked here so a bad one fails naming the argument
+        (and before the connection is read) rather than deep inside the transport."""
+        from airflow_provider_rtc import arguments
+
+        a = arguments
         return {
-            "read_timeout": self.request_timeout,
-            "connect_timeout": self.connect_timeout,
-            "max_retries": self.request_retries,
-            "backoff_base": self.retry_backoff,
-            "total_timeout": self.call_timeout,
+            "read_timeout": a.seconds("request_timeout", self.request_timeout, maximum=a.MAX_REQUEST_TIMEOUT),
+            "connect_timeout": a.seconds("connect_timeout", self.connect_timeout, maximum=a.MAX_CONNECT_TIMEOUT),
+            "max_retries": a.count("request_retries", self.request_retries, minimum=0, maximum=a.MAX_RETRIES),
+            "backoff_base": a.seconds("retry_backoff", self.retry_backoff, maximum=a.MAX_BACKOFF, allow_zero=True),
+            "total_timeout": a.seconds("call_timeout", self.call_timeout, maximum=a.MAX_CALL_TIMEOUT),
         }
+
+    def checked_conn_id(self) -> str:
+        from airflow_provider_rtc import arguments
+
+        return arguments.conn_id(self.vendor_conn_id_attr, getattr(self, self.vendor_conn_id_attr))
 
     def make_hook(self) -> RtcHook:
         raise NotImplementedError
@@ -76,12 +89,15 @@ class IdempotentStopMixin:
     fail_if_not_found: bool
 
     def run_stop(self, hook: RtcHook, call) -> dict[str, Any]:
+        from airflow_provider_rtc import arguments
         from airflow_provider_rtc.errors import RtcNotFoundError
 
+        # Checked before the call: a "false" string must not turn a missing task into a failure.
+        fail_if_not_found = arguments.flag("fail_if_not_found", self.fail_if_not_found)
         try:
             api_result = hook.run(call)
         except RtcNotFoundError as error:
-            if self.fail_if_not_found:
+            if fail_if_not_found:
                 raise
             self.log.warning(
                 "%s %s: the task does not exist or has already stopped (code %s, RequestId %s); "

@@ -28,7 +28,7 @@ class TencentBaseOperator(RtcBaseOperator):
         from airflow_provider_rtc.hooks.tencent import TencentLiveHook
 
         return TencentLiveHook(
-            self.tencent_live_conn_id, **{k: v for k, v in self.hook_overrides().items() if v is not None}
+            self.checked_conn_id(), **{k: v for k, v in self.hook_overrides().items() if v is not None}
         )
 
     def validated_body(self, model_name: str, fields: dict[str, Any], argument_names: dict[str, str]) -> dict:

@@ -6,7 +6,8 @@ to the connection's ``app_id`` extra.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 from airflow_provider_rtc.operators.base import IdempotentStopMixin, RtcBaseOperator
 
@@ -21,9 +22,8 @@ _CALL_FIELDS = ("volcengine_rtc_conn_id", "extra_body")
 SEGMENT_VERSION = "2020-12-01"
 BYTEPLUS_SEGMENT_VERSION = "2022-06-01"
 
-# Passes the id rule; stands in for an AppId still to be read from the connection, so every
-# other argument is checked before the connection is looked up.
-_APP_ID_PLACEHOLDER = "app-id-from-connection"
+# An API Version is a date; anything else could only be answered with InvalidActionOrVersion.
+_VERSION = re.compile(r"20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 
 
 class VolcengineBaseOperator(RtcBaseOperator):
@@ -34,6 +34,8 @@ class VolcengineBaseOperator(RtcBaseOperator):
     :param api_version: the API Version to call; by default the segment APIs' version for the
         connection's platform (``2020-12-01`` on Volcengine, ``2022-06-01`` on a BytePlus host).
     """
+
+    vendor_conn_id_attr: ClassVar[str] = "volcengine_rtc_conn_id"
 
     def __init__(
         self,
@@ -52,13 +54,24 @@ class VolcengineBaseOperator(RtcBaseOperator):
         from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
 
         return VolcengineRtcHook(
-            self.volcengine_rtc_conn_id, **{k: v for k, v in self.hook_overrides().items() if v is not None}
+            self.checked_conn_id(), **{k: v for k, v in self.hook_overrides().items() if v is not None}
         )
 
     def segment_version(self, hook: VolcengineRtcHook) -> str:
-        if self.api_version:
-            return str(self.api_version)
+        explicit = self.checked_api_version()
+        if explicit:
+            return explicit
         return BYTEPLUS_SEGMENT_VERSION if hook.is_byteplus else SEGMENT_VERSION
+
+    def checked_api_version(self) -> str | None:
+        """``api_version`` if given (None or "" means the platform's default), checked to be a date."""
+        from airflow_provider_rtc.errors import RtcValidationError
+
+        if self.api_version is None or self.api_version == "":
+            return None
+        if not isinstance(self.api_version, str) or not _VERSION.fullmatch(self.api_version):
+            raise RtcValidationError("api_version", "must be an API Version date such as 2020-12-01")
+        return self.api_version
 
     def _validate(self, model_name: str, fields: dict[str, Any], argument_names: dict[str, str], app_id: str) -> dict:
         from airflow_provider_rtc.models import volcengine as models
@@ -74,11 +87,21 @@ class VolcengineBaseOperator(RtcBaseOperator):
     def validated_body(
         self, hook: VolcengineRtcHook, model_name: str, fields: dict[str, Any], argument_names: dict[str, str]
     ) -> dict:
-        """The request body, with AppId from the argument or the connection; nothing is sent."""
-        explicit = self.app_id if self.app_id is not None and str(self.app_id).strip() else None
-        if explicit is None:
-            self._validate(model_name, fields, argument_names, _APP_ID_PLACEHOLDER)
-        return self._validate(model_name, fields, argument_names, hook.default_app_id(explicit))
+        """The request body, with AppId from the argument or the connection; nothing is sent.
+
+        Every argument (api_version included) is checked before the connection is read; an
+        ``app_id`` that is None or blank means the connection's ``app_id`` extra.
+        """
+        from airflow_provider_rtc.models.volcengine import APP_ID_PLACEHOLDER
+
+        self.checked_api_version()
+        explicit = self.app_id
+        if explicit is None or (isinstance(explicit, str) and not explicit.strip()):
+            self._validate(model_name, fields, argument_names, APP_ID_PLACEHOLDER)
+            return self._validate(model_name, fields, argument_names, hook.default_app_id(None))
+        # Not str()-ed: app_id=True or 1.5 must fail as a wrong type, not become "True" or "1.5".
+        return self._validate(model_name, fields, argument_names,
+                              explicit.strip() if isinstance(explicit, str) else explicit)
 
     def call(self, action: str, version: str, body: dict):
         from airflow_provider_rtc.hooks.transport import VendorCall
@@ -143,8 +166,10 @@ class StartSegmentOperator(VolcengineBaseOperator):
         self.fail_if_already_running = fail_if_already_running
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_rtc import arguments
         from airflow_provider_rtc.errors import ErrorKind, RtcApiError
 
+        fail_if_already_running = arguments.flag("fail_if_already_running", self.fail_if_already_running)
         fields = {vendor: getattr(self, arg) for vendor, arg in self._ARGUMENTS.items()}
         with self.make_hook() as hook:
             body = self.validated_body(hook, "StartSegmentRequest", fields, self._ARGUMENTS)
@@ -152,7 +177,7 @@ class StartSegmentOperator(VolcengineBaseOperator):
                 # Idempotent by design: the caller's TaskId makes a repeated start an "already exists".
                 api_result = hook.run(self.call("StartSegment", self.segment_version(hook), body))
             except RtcApiError as error:
-                if error.kind is not ErrorKind.ALREADY_EXISTS or self.fail_if_already_running:
+                if error.kind is not ErrorKind.ALREADY_EXISTS or fail_if_already_running:
                     raise
                 self.log.warning(
                     "%s StartSegment: segment task %s is already running in room %s (RequestId %s); treating "
@@ -193,6 +218,10 @@ class StopSegmentOperator(IdempotentStopMixin, VolcengineBaseOperator):
         self.fail_if_not_found = fail_if_not_found
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_rtc import arguments
+
+        # Here, not only in run_stop: the AppId may need the connection, and no argument may wait for it.
+        arguments.flag("fail_if_not_found", self.fail_if_not_found)
         fields = {vendor: getattr(self, arg) for vendor, arg in self._ARGUMENTS.items()}
         with self.make_hook() as hook:
             body = self.validated_body(hook, "StopSegmentRequest", fields, self._ARGUMENTS)

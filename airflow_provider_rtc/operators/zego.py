@@ -5,7 +5,7 @@ The vendor's TaskId is ``mix_task_id`` / ``asr_task_id`` here: ``task_id`` is Ai
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 from airflow_provider_rtc.operators.base import IdempotentStopMixin, RtcBaseOperator
 
@@ -21,6 +21,8 @@ _CALL_FIELDS = ("zego_conn_id", "extra_body")
 class ZegoBaseOperator(RtcBaseOperator):
     """Base of the ZEGO operators; ``zego_conn_id`` names a connection of type ``zego``."""
 
+    vendor_conn_id_attr: ClassVar[str] = "zego_conn_id"
+
     def __init__(self, *, zego_conn_id: str = "zego_default", **kwargs):
         super().__init__(**kwargs)
         self.zego_conn_id = zego_conn_id
@@ -28,7 +30,7 @@ class ZegoBaseOperator(RtcBaseOperator):
     def make_hook(self) -> ZegoHook:
         from airflow_provider_rtc.hooks.zego import ZegoHook
 
-        return ZegoHook(self.zego_conn_id, **{k: v for k, v in self.hook_overrides().items() if v is not None})
+        return ZegoHook(self.checked_conn_id(), **{k: v for k, v in self.hook_overrides().items() if v is not None})
 
     def validated_body(self, model_name: str, fields: dict[str, Any], argument_names: dict[str, str]) -> dict:
         from airflow_provider_rtc.models import zego as models
@@ -194,7 +196,8 @@ class StartASROperator(ZegoBaseOperator):
         body = self.validated_body(
             "StartAsrRequest",
             {"RoomId": self.room_id, "ASR": asr or None},
-            {"RoomId": "room_id", "ASR": "hot_words/engine_model_type/vad_silence_segmentation"},
+            {"RoomId": "room_id", "ASR.HotWord": "hot_words", "ASR.Params": "engine_model_type",
+             "ASR.VADSilenceSegmentation": "vad_silence_segmentation"},
         )
         with self.make_hook() as hook:
             api_result = hook.run(self.call("StartRealtimeASRTask", body, endpoint="asr", idempotent=False))

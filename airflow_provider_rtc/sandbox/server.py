@@ -326,6 +326,11 @@ def _default_routes(sandbox: Sandbox) -> list[VendorRoutes]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a few hundred sensors reconnecting at once (httpx
+    # drops idle keep-alive connections after 5 s) overflow it (the kernel's ListenOverflows count
+    # climbs), and each dropped SYN costs its client a 1 s retransmit: the sandbox, not the client
+    # under test, would set the latency (``make bench``, triggerer section).
+    request_queue_size = 1024
     sandbox: Sandbox
 
 

@@ -130,8 +130,11 @@ class VolcengineRoutes(VendorRoutes):
         if (request.arg("Version") or "") in HTTP_200_ERROR_VERSIONS:
             return 200
         # Newer versions use HTTP statuses; these are the sandbox's choice, not documented per code.
-        if code.startswith("FlowLimitExceeded"):
+        # Throttling (FlowLimitExceeded, ServiceFlowLimitExceeded, ...) is a 429, unavailability a 503.
+        if "FlowLimitExceeded" in code:
             return 429
+        if code.startswith("ServiceUnavailable"):
+            return 503
         if code == "InvalidParameter.ErrorActiveTaskNotFound":
             return 404
         if code == "InvalidParameter.TaskAlreadyExists":

@@ -7,7 +7,7 @@ through the hook's async path on the triggerer, holding no worker slot.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
@@ -26,6 +26,10 @@ class RtcConditionSensor(BaseSensorOperator):
     :param request_timeout: read timeout per request (s).
     :param request_retries: retries of one poll on retryable failures (default 1: the next poll
         is the real retry). Transient errors never fail the sensor on their own.
+    :param succeed_at: stop waiting at this time and succeed even though the condition does not
+        hold yet (a show's scheduled end: "until the room empties or 22:00, whichever comes
+        first"). A datetime or ISO 8601 text (templated; naive means UTC). The XCom value is then
+        ``{"succeed_at_reached": True, "succeed_at": "<ISO time>"}``.
     """
 
     conn_id_attr: ClassVar[str]
@@ -38,6 +42,7 @@ class RtcConditionSensor(BaseSensorOperator):
         deferrable: bool | None = None,
         request_timeout: float | None = None,
         request_retries: int = 1,
+        succeed_at: str | datetime | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -46,6 +51,7 @@ class RtcConditionSensor(BaseSensorOperator):
         )
         self.request_timeout = request_timeout
         self.request_retries = request_retries
+        self.succeed_at = succeed_at
         minimum = self.condition_class.min_interval
         if minimum and self.poke_interval < minimum:
             self.log.warning(
@@ -63,32 +69,65 @@ class RtcConditionSensor(BaseSensorOperator):
 
     @property
     def conn_id(self) -> str:
-        return getattr(self, self.conn_id_attr)
+        from airflow_provider_rtc import arguments
+
+        return arguments.conn_id(self.conn_id_attr, getattr(self, self.conn_id_attr))
 
     def hook_overrides(self) -> dict[str, Any]:
-        overrides = {"max_retries": self.request_retries, "backoff_base": 0.5, "total_timeout": 60.0}
+        # Checked (naming the argument) before any connection is read, like the operators' limits.
+        from airflow_provider_rtc import arguments
+
+        overrides = {
+            "max_retries": arguments.count("request_retries", self.request_retries, minimum=0,
+                                           maximum=arguments.MAX_RETRIES),
+            "backoff_base": 0.5,
+            "total_timeout": 60.0,
+        }
         if self.request_timeout is not None:
-            overrides["read_timeout"] = self.request_timeout
+            overrides["read_timeout"] = arguments.seconds("request_timeout", self.request_timeout,
+                                                          maximum=arguments.MAX_REQUEST_TIMEOUT)
         return overrides
 
     def observe(self) -> Outcome | None:
         from airflow_provider_rtc import conditions
         from airflow_provider_rtc.errors import RtcApiError
 
-        condition = self.build_condition()
-        with conditions.hook_class(condition)(self.conn_id, **self.hook_overrides()) as hook:
+        # Limits and connection id are checked first: building a Volcengine condition may read the
+        # connection (for its default AppId), and no bad argument may wait until after that.
+        overrides, conn_id = self.hook_overrides(), self.conn_id
+        try:
+            return conditions.check_once(self.build_condition(), conn_id, **overrides)
+        except RtcApiError as error:
+            if conditions.is_transient(error):
+                self.log.warning("Transient error while polling, will poll again: %s", error)
+                return None
+            raise
+
+    def succeed_at_time(self) -> datetime | None:
+        """``succeed_at`` as an aware datetime (checked before any request is sent)."""
+        if self.succeed_at in (None, ""):
+            return None
+        from airflow.sdk import timezone
+
+        from airflow_provider_rtc.errors import RtcValidationError
+
+        if isinstance(self.succeed_at, datetime):
+            value = self.succeed_at
+        else:
             try:
-                return condition.evaluate(hook.run(condition.call()))
-            except RtcApiError as error:
-                observed = condition.evaluate_error(error)
-                if observed is not None:
-                    return observed
-                if conditions.is_transient(error):
-                    self.log.warning("Transient error while polling, will poll again: %s", error)
-                    return None
-                raise
+                value = timezone.parse(str(self.succeed_at), timezone=timezone.utc)
+            except (ValueError, TypeError, OverflowError) as error:
+                raise RtcValidationError("succeed_at", f"must be an ISO 8601 date-time ({error})") from None
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
     def poke(self, context: Context) -> PokeReturnValue:
+        deadline = self.succeed_at_time()
+        if deadline is not None:
+            from airflow.sdk import timezone
+
+            if timezone.utcnow() >= deadline:
+                self.log.info("succeed_at %s reached: done waiting", deadline.isoformat())
+                return PokeReturnValue(is_done=True, xcom_value=succeed_at_value(deadline))
         outcome = self.observe()
         if outcome is None:
             return PokeReturnValue(is_done=False)
@@ -114,6 +153,7 @@ class RtcConditionSensor(BaseSensorOperator):
                 condition=self.build_condition().to_dict(),
                 poll_interval=float(self.poke_interval),
                 hook_overrides=self.hook_overrides(),
+                succeed_at=deadline.isoformat() if (deadline := self.succeed_at_time()) else None,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout),
@@ -131,3 +171,8 @@ class RtcConditionSensor(BaseSensorOperator):
         from airflow_provider_rtc.errors import RtcError
 
         raise RtcError(f"{event.get('error_type', 'error')} while waiting on the triggerer: {event.get('message')}")
+
+
+def succeed_at_value(deadline: datetime) -> dict[str, Any]:
+    """The XCom value of a sensor that stopped waiting because ``succeed_at`` was reached."""
+    return {"succeed_at_reached": True, "succeed_at": deadline.isoformat()}

@@ -12,7 +12,7 @@ from airflow_provider_rtc.sensors.zego import _choice
 class TencentRoomSensor(RtcConditionSensor):
     """Wait until a room exists (``until="exists"``) or is gone (dissolved). ``get_room_info``; 100004 = gone."""
 
-    template_fields: Sequence[str] = ("room_id", "until", "tencent_live_conn_id")
+    template_fields: Sequence[str] = ("room_id", "until", "tencent_live_conn_id", "succeed_at")
     conn_id_attr = "tencent_live_conn_id"
     condition_class = TencentRoom
 

@@ -24,7 +24,18 @@ class VolcengineBaseSensor(RtcConditionSensor):
         """``app_id`` or the connection's default (looked up at execute time, never at parse time)."""
         from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
 
-        return VolcengineRtcHook(self.volcengine_rtc_conn_id).default_app_id(self.app_id)
+        return VolcengineRtcHook(self.conn_id).default_app_id(self.app_id)
+
+    def with_app_id(self, make):
+        """``make(app_id)``, the condition; when the AppId comes from the connection, every other
+        argument is checked first (with a stand-in AppId) so a bad one fails before the lookup."""
+        from airflow_provider_rtc.models.volcengine import APP_ID_PLACEHOLDER
+
+        if self.app_id is None or (isinstance(self.app_id, str) and not self.app_id.strip()):
+            make(APP_ID_PLACEHOLDER)
+            return make(self.resolved_app_id)
+        # Not str()-ed: a non-text app_id must fail as a wrong type (the condition checks it).
+        return make(self.app_id.strip() if isinstance(self.app_id, str) else self.app_id)
 
 
 class VolcengineSegmentTaskSensor(VolcengineBaseSensor):
@@ -34,7 +45,7 @@ class VolcengineSegmentTaskSensor(VolcengineBaseSensor):
     know (or older than 72 h) counts as ended.
     """
 
-    template_fields: Sequence[str] = ("room_id", "segment_task_id", "app_id", "until", "volcengine_rtc_conn_id")
+    template_fields: Sequence[str] = ("room_id", "segment_task_id", "app_id", "until", "volcengine_rtc_conn_id", "succeed_at")
     condition_class = VolcengineSegmentTask
 
     def __init__(self, *, room_id: str, segment_task_id: str, until: str = "ended", **kwargs):
@@ -44,15 +55,14 @@ class VolcengineSegmentTaskSensor(VolcengineBaseSensor):
         self.until = _choice("until", until, ("ended", "running"))
 
     def build_condition(self) -> VolcengineSegmentTask:
-        return VolcengineSegmentTask(app_id=self.resolved_app_id, room_id=self.room_id,
-                                     segment_task_id=self.segment_task_id,
-                                     until=_choice("until", self.until, ("ended", "running")))
+        return self.with_app_id(lambda app_id: VolcengineSegmentTask(
+            app_id=app_id, room_id=self.room_id, segment_task_id=self.segment_task_id, until=self.until))
 
 
 class VolcengineRoomUsersSensor(VolcengineBaseSensor):
     """Wait until a room is empty or occupied. ``GetRoomOnlineUsers`` (2023-11-01); a room that does not exist is empty."""
 
-    template_fields: Sequence[str] = ("room_id", "app_id", "until", "volcengine_rtc_conn_id")
+    template_fields: Sequence[str] = ("room_id", "app_id", "until", "volcengine_rtc_conn_id", "succeed_at")
     condition_class = VolcengineRoomUsers
 
     def __init__(self, *, room_id: str, until: str = "empty", **kwargs):
@@ -61,5 +71,5 @@ class VolcengineRoomUsersSensor(VolcengineBaseSensor):
         self.until = _choice("until", until, ("empty", "occupied"))
 
     def build_condition(self) -> VolcengineRoomUsers:
-        return VolcengineRoomUsers(app_id=self.resolved_app_id, room_id=self.room_id,
-                                   until=_choice("until", self.until, ("empty", "occupied")))
+        return self.with_app_id(lambda app_id: VolcengineRoomUsers(app_id=app_id, room_id=self.room_id,
+                                                                   until=self.until))

@@ -9,9 +9,12 @@ from airflow_provider_rtc.sensors.base import RtcConditionSensor
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
-    if value not in choices and "{{" not in str(value):
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
+    # At parse time a template is let through; the condition checks the rendered value again.
+    if isinstance(value, str) and "{{" in value:
+        return value
+    from airflow_provider_rtc import arguments
+
+    return arguments.choice(name, value, choices)
 
 
 class ZegoBaseSensor(RtcConditionSensor):
@@ -29,7 +32,7 @@ class ZegoRoomStreamSensor(ZegoBaseSensor):
     is never below 10 s. XCom: ``{"room_id", "stream_count", "stream_ids", "request_id"}``.
     """
 
-    template_fields: Sequence[str] = ("room_id", "min_streams", "stream_ids", "zego_conn_id")
+    template_fields: Sequence[str] = ("room_id", "min_streams", "stream_ids", "zego_conn_id", "succeed_at")
     condition_class = ZegoRoomStreams
 
     def __init__(self, *, room_id: str, min_streams: int = 1, stream_ids: list[str] | None = None,
@@ -40,8 +43,8 @@ class ZegoRoomStreamSensor(ZegoBaseSensor):
         self.stream_ids = stream_ids
 
     def build_condition(self) -> ZegoRoomStreams:
-        return ZegoRoomStreams(room_id=self.room_id, min_streams=int(self.min_streams),
-                               stream_ids=list(self.stream_ids) if self.stream_ids else None)
+        # Passed as given: the condition checks and converts them (int("x") here would fail unnamed).
+        return ZegoRoomStreams(room_id=self.room_id, min_streams=self.min_streams, stream_ids=self.stream_ids)
 
 
 class ZegoRoomUsersSensor(ZegoBaseSensor):
@@ -50,7 +53,7 @@ class ZegoRoomUsersSensor(ZegoBaseSensor):
     Uses ``DescribeUserNum`` (an unknown room counts as empty).
     """
 
-    template_fields: Sequence[str] = ("room_id", "until", "min_users", "zego_conn_id")
+    template_fields: Sequence[str] = ("room_id", "until", "min_users", "zego_conn_id", "succeed_at")
     condition_class = ZegoRoomUsers
 
     def __init__(self, *, room_id: str, until: str = "empty", min_users: int = 1, **kwargs):
@@ -60,14 +63,13 @@ class ZegoRoomUsersSensor(ZegoBaseSensor):
         self.min_users = min_users
 
     def build_condition(self) -> ZegoRoomUsers:
-        return ZegoRoomUsers(room_id=self.room_id, until=_choice("until", self.until, ("empty", "occupied")),
-                             min_users=int(self.min_users))
+        return ZegoRoomUsers(room_id=self.room_id, until=self.until, min_users=self.min_users)
 
 
 class ZegoMixTaskSensor(ZegoBaseSensor):
     """Wait until a mix task is stopped (``until="stopped"``) or running. ``GetMixTaskInfo``; 110209001 = not running."""
 
-    template_fields: Sequence[str] = ("mix_task_id", "until", "zego_conn_id")
+    template_fields: Sequence[str] = ("mix_task_id", "until", "zego_conn_id", "succeed_at")
     condition_class = ZegoMixTask
 
     def __init__(self, *, mix_task_id: str, until: str = "stopped", **kwargs):
@@ -76,4 +78,4 @@ class ZegoMixTaskSensor(ZegoBaseSensor):
         self.until = _choice("until", until, ("stopped", "running"))
 
     def build_condition(self) -> ZegoMixTask:
-        return ZegoMixTask(mix_task_id=self.mix_task_id, until=_choice("until", self.until, ("stopped", "running")))
+        return ZegoMixTask(mix_task_id=self.mix_task_id, until=self.until)

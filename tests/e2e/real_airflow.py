@@ -182,5 +182,15 @@ class RealAirflow:
         return [f"{classpath} {kwargs if kwargs.startswith('{') else fernet.decrypt(kwargs.encode()).decode()}"
                 for classpath, kwargs in rows]
 
+    def failure_report(self, dag_id: str, run_id: str) -> str:
+        """Task states and the logs of the tasks that did not succeed: the message of a failed assertion."""
+        states = self.task_states(dag_id, run_id)
+        lines = [f"task states: {states}"]
+        for path, text in self.task_logs().items():
+            if f"run_id={run_id}" in str(path) and any(f"task_id={t}" in str(path) for t, state in states.items()
+                                                      if state != "success"):
+                lines += [f"--- {path.name} of {path.parent.name}", text[-3000:]]
+        return "\n".join(lines)
+
     def task_logs(self) -> dict[Path, str]:
         return {path: path.read_text(errors="replace") for path in (self.home / "logs").rglob("*") if path.is_file()}

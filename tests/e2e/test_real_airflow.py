@@ -103,7 +103,7 @@ def test_scheduled_show_defers_both_waits_to_the_triggerer_and_cleans_up(airflow
 
     run_id = airflow.trigger("rtc_scheduled_show", {"show_seconds": 900})
     state, seen = airflow.wait_for_run("rtc_scheduled_show", run_id, timeout=300, every_poll=steer_the_show)
-    assert state == "success", airflow.component_log("scheduler")
+    assert state == "success", airflow.failure_report("rtc_scheduled_show", run_id)
 
     # Both sensors deferred, and the triggerer (httpx, the async path) made the observation that ended each wait.
     assert "deferred" in seen["wait_for_host"] and "deferred" in seen["wait_for_show_end"]
@@ -141,7 +141,7 @@ def test_end_of_show_stops_a_show_started_elsewhere(airflow, sandbox, connection
         "mix_task_id": "show-mix", "mix_owner_user_id": "op", "asr_task_id": asr_task_id,
         "segment_task_id": "show-seg", "tencent_room_id": ROOM})
     state, _ = airflow.wait_for_run("rtc_end_of_show", run_id, timeout=180)
-    assert state == "success"
+    assert state == "success", airflow.failure_report("rtc_end_of_show", run_id)
     assert xcom(airflow, "rtc_end_of_show", run_id, "report") == {
         "stop_segment": "stopped", "stop_mix": "stopped", "stop_asr": "stopped", "resume_tencent_mix": "resumed"}
     assert sandbox.running_tasks() == {}
@@ -152,7 +152,7 @@ def test_manual_control_status_from_the_trigger_form_defaults(airflow, sandbox):
     sandbox.seed_demo_show()
     run_id = airflow.trigger("rtc_manual_control")
     state, seen = airflow.wait_for_run("rtc_manual_control", run_id, timeout=180)
-    assert state == "success"
+    assert state == "success", airflow.failure_report("rtc_manual_control", run_id)
     assert seen["zego_status"] == {"success"} or "success" in seen["zego_status"]
     assert "skipped" in seen["zego_stop_mix"]  # exactly one action ran
     shown = xcom(airflow, "rtc_manual_control", run_id, "show_result")
@@ -180,7 +180,8 @@ def test_every_vendors_sensor_works_in_reschedule_mode(airflow, sandbox, connect
 
     run_id = airflow.trigger("rtc_sensor_modes")
     state, _ = airflow.wait_for_run("rtc_sensor_modes", run_id, timeout=180, every_poll=end_waits_once_rescheduled)
-    assert state == "success" and changes == {}
+    assert state == "success", airflow.failure_report("rtc_sensor_modes", run_id)
+    assert changes == {}
     assert all("up_for_reschedule" in seen for seen in states.values()), states
     assert xcom(airflow, "rtc_sensor_modes", run_id, "zego_room_occupied")["user_count"] == 2
     assert xcom(airflow, "rtc_sensor_modes", run_id, "volcengine_segment_ended")["status_text"] == "ended"

@@ -47,9 +47,10 @@ def test_final_errors_are_never_retried(kind):
 
 
 def test_clock_skew_is_resigned_exactly_once_then_explained():
-    budget = RetryBudget(CallSettings(), clock=FakeClock())
+    budget = RetryBudget(CallSettings(), clock=FakeClock(), wall_clock=lambda: 1_700_000_000.75)
     budget.record_attempt()
-    assert budget.delay_before_retry(error(ErrorKind.CLOCK_SKEW, code=100000004)) == 0.0
+    # The re-signed attempt waits for the next whole second, so a seconds-resolution signature changes.
+    assert budget.delay_before_retry(error(ErrorKind.CLOCK_SKEW, code=100000004)) == pytest.approx(0.25)
     budget.record_attempt()
     skew = error(ErrorKind.CLOCK_SKEW, code=100000004)
     assert budget.delay_before_retry(skew) is None
