@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from airflow_provider_rtc.errors import RtcApiError, RtcConfigError
+from airflow_provider_rtc.errors import ErrorKind, RtcApiError, RtcConfigError
 from airflow_provider_rtc.hooks.transport import (
     CLOCK_SKEW_HINT,
     MAX_RESPONSE_BYTES,
@@ -268,9 +268,12 @@ class RtcHook(BaseHook):
                 status, headers = response.status_code, response.headers
         except httpx.ConnectTimeout:
             failure = transport_error(self.vendor, call.action, "connect timed out", may_have_executed=False)
-        except httpx.ConnectError:
-            failure = transport_error(self.vendor, call.action, "connection refused or unreachable",
-                                      may_have_executed=False)
+        except httpx.ConnectError as exc:
+            if _certificate_rejected(exc):
+                failure = self._tls_failure(call, exc)
+            else:
+                failure = transport_error(self.vendor, call.action, "connection refused or unreachable",
+                                          may_have_executed=False)
         except httpx.TimeoutException:
             failure = transport_error(self.vendor, call.action, "read timed out", may_have_executed=True)
         except (httpx.HTTPError, OSError):
@@ -282,6 +285,16 @@ class RtcHook(BaseHook):
             raise transport_error(self.vendor, call.action, f"answer larger than {MAX_RESPONSE_BYTES} bytes refused",
                                   may_have_executed=True)
         return HttpResponse(status=status, body=bytes(body), retry_after=_retry_after(headers))
+
+    def _tls_failure(self, call: VendorCall, exc: BaseException) -> RtcApiError:
+        """A rejected certificate is final (retrying cannot change it); other handshake failures retry."""
+        if not _certificate_rejected(exc):
+            return transport_error(self.vendor, call.action, "TLS handshake failed", may_have_executed=False)
+        failure = transport_error(self.vendor, call.action, "TLS certificate rejected", may_have_executed=False)
+        failure.kind = ErrorKind.FAILED  # final: a retry meets the same certificate
+        failure.hint = (f"the server's certificate did not verify; if a private CA signed it, point the 'verify' "
+                        f"extra of connection {self.conn_id!r} at that CA bundle")
+        return failure
 
     def _get_session(self) -> requests.Session:
         if self._session is None:
@@ -328,8 +341,8 @@ class RtcHook(BaseHook):
                 body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
         except requests.exceptions.ConnectTimeout:
             failure = transport_error(self.vendor, call.action, "connect timed out", may_have_executed=False)
-        except requests.exceptions.SSLError:
-            failure = transport_error(self.vendor, call.action, "TLS handshake failed", may_have_executed=False)
+        except requests.exceptions.SSLError as exc:
+            failure = self._tls_failure(call, exc)
         except requests.exceptions.ConnectionError as exc:
             never_sent = _connection_never_made(exc)
             what = "connection refused or unreachable" if never_sent else "connection dropped before an answer"
@@ -347,6 +360,23 @@ class RtcHook(BaseHook):
                 self.vendor, call.action, f"answer larger than {MAX_RESPONSE_BYTES} bytes refused", may_have_executed=True
             )
         return HttpResponse(status=response.status_code, body=body, retry_after=_retry_after(response.headers))
+
+
+def _certificate_rejected(exc: BaseException) -> bool:
+    """Whether an ``ssl.SSLCertVerificationError`` lies anywhere in the exception's chain or args."""
+    import ssl
+
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending and len(seen) < 20:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        pending += [e for e in (current.__cause__, current.__context__, *current.args) if isinstance(e, BaseException)]
+    return False
 
 
 def _httpx_verify(verify: bool | str):

@@ -21,6 +21,7 @@ from airflow_provider_rtc.operators.zego import StartAutoMixOperator
 from airflow_provider_rtc.sandbox import Sandbox
 from airflow_provider_rtc.sandbox.credentials import airflow_connections
 from airflow_provider_rtc.sensors.zego import ZegoRoomUsersSensor
+from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
 from tests.conftest import FAST, set_connection
 from tests.integration.sensor_helpers import defer, run_trigger
 
@@ -96,12 +97,24 @@ def start_mix(**kwargs):
                                 mix_output=[{"StreamId": "o"}], **{**FAST, **kwargs}).execute(context={})
 
 
-def test_verification_is_on_by_default(tls):
+def test_verification_is_on_by_default_and_a_rejected_certificate_is_not_retried(tls):
     server, _, _ = tls
     assert ZegoHook().verify is True
-    with pytest.raises(RtcApiError, match="TLS handshake failed"):
-        start_mix(request_retries=0)
+    with pytest.raises(RtcApiError, match="TLS certificate rejected") as raised:
+        start_mix(request_retries=3)
+    assert raised.value.attempts == 1  # retrying meets the same certificate
+    assert "'verify' extra" in str(raised.value)
     assert server.received() == []  # refused during the handshake: no request reached the server
+
+
+def test_the_trigger_fails_at_once_on_a_rejected_certificate(tls):
+    server, _, _ = tls
+    server.route("zego").set_users("r", 1)
+    sensor = ZegoRoomUsersSensor(task_id="w", room_id="r", until="empty", poke_interval=0.1, deferrable=True)
+    trigger = RtcConditionTrigger(conn_id="zego_default", condition=sensor.build_condition().to_dict(),
+                                  poll_interval=0.1)
+    event = run_trigger(trigger, timeout=10)  # an error event, not polling until the sensor's timeout
+    assert event.payload["status"] == "error" and "TLS certificate rejected" in event.payload["message"]
 
 
 @pytest.mark.parametrize("vendor", ["zego", "volcengine", "tencent"])
@@ -162,7 +175,7 @@ def test_a_missing_ca_bundle_is_a_config_error_before_anything_is_sent(tls, valu
     server, _, use = tls
     use(verify=value)
     if value == "":  # an empty extra counts as not set: verification on, the private CA unknown
-        with pytest.raises(RtcApiError, match="TLS handshake failed"):
+        with pytest.raises(RtcApiError, match="TLS certificate rejected"):
             start_mix(request_retries=0)
     else:
         with pytest.raises(RtcConfigError, match="verify"):
