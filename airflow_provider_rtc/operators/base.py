@@ -26,11 +26,11 @@ class RtcBaseOperator(BaseOperator):
         Distinct from the task's own ``retries``.
     :param retry_backoff: first backoff in seconds; doubles each retry, with full jitter (default 1).
     :param call_timeout: no new attempt starts after this many seconds (default 120).
+    :param extra_body: vendor fields not modelled yet, merged into the request body; may not
+        override a modelled field.
 
     Limits: ``request_timeout`` <= 3600 s, ``connect_timeout`` <= 300 s, ``call_timeout`` <= 86400 s,
     ``retry_backoff`` 0..60 s, ``request_retries`` 0..10.
-    :param extra_body: vendor fields not modelled yet, merged into the request body; may not
-        override a modelled field.
     """
 
     vendor_conn_id_attr: ClassVar[str]
