@@ -71,15 +71,15 @@ def measure(*, calls: int, warmup: int) -> Section:
     import requests
 
     from airflow_provider_rtc.sandbox import Sandbox
-    from airflow_provider_rtc.sandbox.credentials import airflow_connections
+    from airflow_provider_rtc.sandbox.credentials import airflow_connection_env
 
     section = Section("calls", "Per-call overhead (loopback sandbox, keep-alive)",
                       params={"calls_per_side": calls, "warmup_calls": warmup, "percentile_goal": "p50"})
     errors = 0
     with Sandbox(lifetime=600) as sandbox:
-        saved = {key: os.environ.get(key) for key in (f"AIRFLOW_CONN_{c.upper()}" for c in airflow_connections(""))}
-        for conn_id, document in airflow_connections(sandbox.url).items():
-            os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(document)
+        connections = airflow_connection_env(sandbox.url)
+        saved = {key: os.environ.get(key) for key in connections}
+        os.environ.update(connections)
         try:
             vendors = _vendors(sandbox)
             for name, vendor in vendors.items():

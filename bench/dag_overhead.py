@@ -115,7 +115,7 @@ def _children_cpu() -> float:
 
 def measure(*, rounds: int, env: dict, workdir: Path) -> Section:
     from airflow_provider_rtc.sandbox import Sandbox
-    from airflow_provider_rtc.sandbox.credentials import airflow_connections
+    from airflow_provider_rtc.sandbox.credentials import airflow_connection_env
 
     path, dag_id = find_show_dag()
     shape = discover_shape(path, dag_id)
@@ -134,9 +134,8 @@ def measure(*, rounds: int, env: dict, workdir: Path) -> Section:
         sandbox.seed_demo_show(shape["params"].get("room_id", "sandbox-room"))
         envs = {}
         for name, home in homes.items():
-            envs[name] = {**env, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags")}
-            for conn_id, document in airflow_connections(sandbox.url).items():
-                envs[name][f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(document)
+            envs[name] = {**env, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+                          **airflow_connection_env(sandbox.url)}
         started = time.perf_counter()
         _airflow(envs["show"], "db", "migrate", timeout=900)
         section.params["db_migrate_s"] = round(time.perf_counter() - started, 1)

@@ -82,7 +82,7 @@ def _run_loop(kind: str, *, count: int, interval: float, window: float, env: dic
 
 
 def measure(*, count: int, interval: float, window: float, runs: int, env: dict) -> Section:
-    from airflow_provider_rtc.sandbox.credentials import airflow_connections
+    from airflow_provider_rtc.sandbox.credentials import airflow_connection_env
 
     section = Section("triggerer", f"Triggerer scale ({count} triggers in one event loop)",
                       params={"triggers": count, "poll_interval_s": interval, "window_s": window,
@@ -91,9 +91,7 @@ def measure(*, count: int, interval: float, window: float, runs: int, env: dict)
     per_run = max(10.0, interval + window + 60)
     sandbox = SandboxProcess(env, lifetime=per_run * runs * 2 + 120)
     try:
-        child_env = dict(env)
-        for conn_id, document in airflow_connections(sandbox.url).items():
-            child_env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(document)
+        child_env = {**env, **airflow_connection_env(sandbox.url)}
         host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
         child_env["AIRFLOW_CONN_BENCH_HTTP"] = json.dumps({"conn_type": "http", "host": host, "port": int(port),
                                                           "schema": "http"})

@@ -7,7 +7,6 @@ what the vendors received, and fails if any vendor task was left running.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -31,7 +30,7 @@ def airflow(*args: str, env: dict, log: Path, timeout: float) -> None:
 
 def main() -> int:
     from airflow_provider_rtc.sandbox import Sandbox
-    from airflow_provider_rtc.sandbox.credentials import airflow_connections
+    from airflow_provider_rtc.sandbox.credentials import airflow_connection_env
 
     AIRFLOW_HOME.mkdir(exist_ok=True)
     with Sandbox(lifetime=900) as sandbox:
@@ -42,8 +41,7 @@ def main() -> int:
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags_examples"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         })
-        for conn_id, document in airflow_connections(sandbox.url).items():
-            env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(document)
+        env.update(airflow_connection_env(sandbox.url))
         print(f"sandbox on {sandbox.url}; Airflow home {AIRFLOW_HOME}")
         print("migrating the Airflow database ...", flush=True)
         airflow("db", "migrate", env=env, log=AIRFLOW_HOME / "migrate.log", timeout=600)

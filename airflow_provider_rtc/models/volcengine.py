@@ -6,7 +6,7 @@ StartSegment / UpdateSegment pages for Duration's range and TargetStreams' 17-st
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable, TypeVar
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
@@ -18,6 +18,21 @@ VolcId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # Passes the id rule; stands in for an AppId still to be read from the connection, so every
 # other argument is checked before the connection is looked up.
 APP_ID_PLACEHOLDER = "app-id-from-connection"
+
+
+def with_app_id(explicit: Any, connection_default: Callable[[], str], make: Callable[[Any], T]) -> T:
+    """``make(app_id)`` with the operator's or sensor's ``app_id``, or the connection's default.
+
+    None or blank means the connection's ``app_id`` extra: ``make`` first runs with a stand-in so
+    every other argument is checked before the connection is read. A given value is stripped but
+    not str()-ed: ``app_id=True`` must fail as a wrong type, not become "True".
+    """
+    if explicit is None or (isinstance(explicit, str) and not explicit.strip()):
+        make(APP_ID_PLACEHOLDER)
+        return make(connection_default())
+    return make(explicit.strip() if isinstance(explicit, str) else explicit)
+
+T = TypeVar("T")
 
 MAX_TARGET_STREAMS = 17
 

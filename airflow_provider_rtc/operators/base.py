@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-
     from airflow_provider_rtc.hooks.base import RtcHook
     from airflow_provider_rtc.hooks.transport import ApiResult
 
@@ -34,6 +32,8 @@ class RtcBaseOperator(BaseOperator):
     """
 
     vendor_conn_id_attr: ClassVar[str]
+    # Vendor request field -> the operator argument holding it (also names the argument in errors).
+    _ARGUMENTS: ClassVar[dict[str, str]] = {}
     ui_color = "#e8f1ff"
 
     def __init__(
@@ -68,6 +68,10 @@ class RtcBaseOperator(BaseOperator):
             "backoff_base": a.seconds("retry_backoff", self.retry_backoff, maximum=a.MAX_BACKOFF, allow_zero=True),
             "total_timeout": a.seconds("call_timeout", self.call_timeout, maximum=a.MAX_CALL_TIMEOUT),
         }
+
+    def vendor_fields(self) -> dict[str, Any]:
+        """The request's vendor fields, read from the (rendered) arguments named in ``_ARGUMENTS``."""
+        return {vendor: getattr(self, argument) for vendor, argument in self._ARGUMENTS.items()}
 
     def checked_conn_id(self) -> str:
         from airflow_provider_rtc import arguments

@@ -100,7 +100,7 @@ class SetMixStreamOperator(TencentBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         body = self.validated_body(
             "SetMixStreamRequest",
-            {vendor: getattr(self, arg) for vendor, arg in self._ARGUMENTS.items()},
+            self.vendor_fields(),
             self._ARGUMENTS,
         )
         with self.make_hook() as hook:

@@ -92,16 +92,11 @@ class VolcengineBaseOperator(RtcBaseOperator):
         Every argument (api_version included) is checked before the connection is read; an
         ``app_id`` that is None or blank means the connection's ``app_id`` extra.
         """
-        from airflow_provider_rtc.models.volcengine import APP_ID_PLACEHOLDER
+        from airflow_provider_rtc.models.volcengine import with_app_id
 
         self.checked_api_version()
-        explicit = self.app_id
-        if explicit is None or (isinstance(explicit, str) and not explicit.strip()):
-            self._validate(model_name, fields, argument_names, APP_ID_PLACEHOLDER)
-            return self._validate(model_name, fields, argument_names, hook.default_app_id(None))
-        # Not str()-ed: app_id=True or 1.5 must fail as a wrong type, not become "True" or "1.5".
-        return self._validate(model_name, fields, argument_names,
-                              explicit.strip() if isinstance(explicit, str) else explicit)
+        return with_app_id(self.app_id, lambda: hook.default_app_id(None),
+                           lambda app_id: self._validate(model_name, fields, argument_names, app_id))
 
     def call(self, action: str, version: str, body: dict):
         from airflow_provider_rtc.hooks.transport import VendorCall
@@ -170,7 +165,7 @@ class StartSegmentOperator(VolcengineBaseOperator):
         from airflow_provider_rtc.errors import ErrorKind, RtcApiError
 
         fail_if_already_running = arguments.flag("fail_if_already_running", self.fail_if_already_running)
-        fields = {vendor: getattr(self, arg) for vendor, arg in self._ARGUMENTS.items()}
+        fields = self.vendor_fields()
         with self.make_hook() as hook:
             body = self.validated_body(hook, "StartSegmentRequest", fields, self._ARGUMENTS)
             try:
@@ -222,7 +217,7 @@ class StopSegmentOperator(IdempotentStopMixin, VolcengineBaseOperator):
 
         # Here, not only in run_stop: the AppId may need the connection, and no argument may wait for it.
         arguments.flag("fail_if_not_found", self.fail_if_not_found)
-        fields = {vendor: getattr(self, arg) for vendor, arg in self._ARGUMENTS.items()}
+        fields = self.vendor_fields()
         with self.make_hook() as hook:
             body = self.validated_body(hook, "StopSegmentRequest", fields, self._ARGUMENTS)
             return self.run_stop(hook, self.call("StopSegment", self.segment_version(hook), body))

@@ -101,7 +101,7 @@ class StartAutoMixOperator(ZegoBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         body = self.validated_body(
             "StartAutoMixRequest",
-            {vendor: getattr(self, arg) for vendor, arg in self._ARGUMENTS.items()},
+            self.vendor_fields(),
             self._ARGUMENTS,
         )
         with self.make_hook() as hook:
@@ -136,7 +136,7 @@ class StopMixOperator(IdempotentStopMixin, ZegoBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         body = self.validated_body(
-            self._MODEL, {vendor: getattr(self, arg) for vendor, arg in self._ARGUMENTS.items()}, self._ARGUMENTS
+            self._MODEL, self.vendor_fields(), self._ARGUMENTS
         )
         with self.make_hook() as hook:
             return self.run_stop(hook, self.call(self._ACTION, body))

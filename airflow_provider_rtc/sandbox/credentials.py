@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 SANDBOX_CREDENTIALS = {
     "zego": {"app_id": 1234567890, "server_secret": "sandbox0zego0server0secret0000000"},
     "volcengine": {
@@ -41,3 +43,9 @@ def airflow_connections(base_url: str) -> dict[str, dict]:
             "extra": {"identifier": tencent["identifier"], "timeout": 10},
         },
     }
+
+
+def airflow_connection_env(base_url: str) -> dict[str, str]:
+    """``{"AIRFLOW_CONN_ZEGO_DEFAULT": "<json>", ...}``: the connections above as environment variables."""
+    return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(document)
+            for conn_id, document in airflow_connections(base_url).items()}

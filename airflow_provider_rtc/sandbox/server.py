@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connections
+from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connection_env
 
 # A request's body larger than this is refused: nothing the provider sends comes close.
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -395,8 +395,7 @@ def connection_exports(url: str) -> list[str]:
     """``export AIRFLOW_CONN_...='<json>'`` lines for every vendor's default connection."""
     import shlex
 
-    return [f"export AIRFLOW_CONN_{conn_id.upper()}={shlex.quote(json.dumps(document))}"
-            for conn_id, document in airflow_connections(url).items()]
+    return [f"export {name}={shlex.quote(value)}" for name, value in airflow_connection_env(url).items()]
 
 
 def main(argv: list[str] | None = None, *, on_ready: Callable[[Sandbox], None] | None = None) -> None:

@@ -27,15 +27,10 @@ class VolcengineBaseSensor(RtcConditionSensor):
         return VolcengineRtcHook(self.conn_id).default_app_id(self.app_id)
 
     def with_app_id(self, make):
-        """``make(app_id)``, the condition; when the AppId comes from the connection, every other
-        argument is checked first (with a stand-in AppId) so a bad one fails before the lookup."""
-        from airflow_provider_rtc.models.volcengine import APP_ID_PLACEHOLDER
+        """``make(app_id)``, the condition, with ``app_id`` or the connection's default AppId."""
+        from airflow_provider_rtc.models.volcengine import with_app_id
 
-        if self.app_id is None or (isinstance(self.app_id, str) and not self.app_id.strip()):
-            make(APP_ID_PLACEHOLDER)
-            return make(self.resolved_app_id)
-        # Not str()-ed: a non-text app_id must fail as a wrong type (the condition checks it).
-        return make(self.app_id.strip() if isinstance(self.app_id, str) else self.app_id)
+        return with_app_id(self.app_id, lambda: self.resolved_app_id, make)
 
 
 class VolcengineSegmentTaskSensor(VolcengineBaseSensor):

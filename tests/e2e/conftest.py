@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_rtc.sandbox.credentials import airflow_connections
+from airflow_provider_rtc.sandbox.credentials import airflow_connection_env
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -25,8 +24,7 @@ def airflow_env(tmp_path_factory, sandbox_server):
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags_examples"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     })
-    for conn_id, document in airflow_connections(sandbox_server.url).items():
-        env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(document)
+    env.update(airflow_connection_env(sandbox_server.url))
     run_airflow(env, "db", "migrate", timeout=300)
     return env
 

@@ -110,7 +110,6 @@ def test_end_of_show_with_default_params_reports_everything_already_stopped(airf
 
 @pytest.mark.e2e
 def test_end_of_show_runs_every_stop_when_one_fails(airflow_env, sandbox, connections):
-    from airflow_provider_rtc.hooks.zego import ZegoHook
     from airflow_provider_rtc.operators.volcengine import StartSegmentOperator
     from airflow_provider_rtc.operators.zego import StartASROperator, StartAutoMixOperator
 
@@ -120,7 +119,6 @@ def test_end_of_show_runs_every_stop_when_one_fails(airflow_env, sandbox, connec
                          mix_output=[{"StreamId": "out"}]).execute({})
     asr_task_id = StartASROperator(task_id="a", room_id="sandbox-room").execute({})["data"]["TaskId"]
     StartSegmentOperator(task_id="s", room_id="sandbox-room", segment_task_id="show-seg").execute({})
-    assert ZegoHook  # the starts above went through the real hooks
     sandbox.inject(kind="vendor_code", vendor="volcengine", action="StopSegment", code="AccessDenied")
     conf = {"mix_task_id": "show-mix", "mix_owner_user_id": "op", "asr_task_id": asr_task_id,
             "segment_task_id": "show-seg", "tencent_room_id": "sandbox-room"}

@@ -20,7 +20,6 @@ from airflow_provider_rtc.hooks.zego import ZegoHook
 from airflow_provider_rtc.operators.tencent import ResumeMcuOperator
 from airflow_provider_rtc.operators.volcengine import StopSegmentOperator
 from airflow_provider_rtc.operators.zego import StopMixOperator
-from tests.conftest import set_connection
 from tests.integration.bad_input import INVALID
 
 VENDORS = {

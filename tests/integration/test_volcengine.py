@@ -20,7 +20,6 @@ from airflow_provider_rtc.errors import (
 )
 from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
 from airflow_provider_rtc.operators.volcengine import StartSegmentOperator, StopSegmentOperator
-from airflow_provider_rtc.sandbox.server import Fault
 from tests.conftest import FAST, set_connection
 
 CONN = "volcengine_rtc_default"
