@@ -51,3 +51,12 @@ def connections(sandbox, monkeypatch):
 @pytest.fixture
 def credentials():
     return SANDBOX_CREDENTIALS
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_governor():
+    """Each test starts with an empty process rate governor (no waits carried over from others)."""
+    from airflow_provider_rtc.ratelimit.governor import reset_process_governor
+
+    reset_process_governor()
+    yield

@@ -21,6 +21,7 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_rtc.errors import ErrorKind, RtcApiError, RtcConfigError
+from airflow_provider_rtc.ratelimit import governor
 from airflow_provider_rtc.hooks.transport import (
     CLOCK_SKEW_HINT,
     MAX_RESPONSE_BYTES,
@@ -198,6 +199,7 @@ class RtcHook(BaseHook):
             # scrubbed from HTTP client log lines (hooks.redaction), and the long-lived secrets they
             # derive from (ServerSecret, SecretAccessKey, session token, the cached UserSig) are
             # still masked when the hook reads or makes them.
+            governor.wait_turn(self, call)  # inside the vendor's rate limits; signed after the wait
             request = self.build_request(call)
             attempt = budget.record_attempt()
             try:
@@ -214,6 +216,7 @@ class RtcHook(BaseHook):
         """
         budget = RetryBudget(self.settings, idempotent=call.idempotent)
         while True:
+            await governor.await_turn(self, call)  # inside the vendor's rate limits; signed after the wait
             request = self.build_request(call)
             attempt = budget.record_attempt()
             try:

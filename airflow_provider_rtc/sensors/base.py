@@ -7,7 +7,7 @@ through the hook's async path on the triggerer, holding no worker slot.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
@@ -143,6 +143,8 @@ class RtcConditionSensor(BaseSensorOperator):
         if not self.deferrable:
             return super().execute(context)
         first = self.poke(context)
+        # Taken after the poke's request went out: the trigger's first poll comes one interval later.
+        poked_at = datetime.now(timezone.utc).isoformat()
         if first.is_done:
             return first.xcom_value
         from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
@@ -154,6 +156,7 @@ class RtcConditionSensor(BaseSensorOperator):
                 poll_interval=float(self.poke_interval),
                 hook_overrides=self.hook_overrides(),
                 succeed_at=deadline.isoformat() if (deadline := self.succeed_at_time()) else None,
+                poked_at=poked_at,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout),

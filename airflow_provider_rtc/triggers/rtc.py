@@ -22,31 +22,36 @@ class RtcConditionTrigger(BaseTrigger):
     :param condition: a :mod:`airflow_provider_rtc.conditions` condition as a plain dict.
     :param hook_overrides: per-request timeouts / retry bounds (plain numbers).
     :param succeed_at: ISO 8601 time at which waiting ends with success (the sensor's ``succeed_at``).
+    :param poked_at: ISO 8601 time of the sensor's last poke: the first poll comes one interval later.
     """
 
     def __init__(self, *, conn_id: str, condition: dict[str, Any], poll_interval: float,
-                 hook_overrides: dict[str, Any] | None = None, succeed_at: str | None = None):
+                 hook_overrides: dict[str, Any] | None = None, succeed_at: str | None = None,
+                 poked_at: str | None = None):
         super().__init__()
         self.conn_id = conn_id
         self.condition = condition
         self.poll_interval = poll_interval
         self.hook_overrides = hook_overrides or {}
         self.succeed_at = succeed_at
+        self.poked_at = poked_at
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {"conn_id": self.conn_id, "condition": self.condition, "poll_interval": self.poll_interval,
-             "hook_overrides": self.hook_overrides, "succeed_at": self.succeed_at},
+             "hook_overrides": self.hook_overrides, "succeed_at": self.succeed_at, "poked_at": self.poked_at},
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_rtc import conditions
         from airflow_provider_rtc.errors import RtcError
+        from airflow_provider_rtc.ratelimit.first_poll import first_poll_delay
 
         condition = conditions.from_dict(self.condition)
         interval = max(self.poll_interval, condition.min_interval)
         deadline = datetime.fromisoformat(self.succeed_at) if self.succeed_at else None
+        pause = first_poll_delay(self.poked_at, interval, condition.min_interval)
         try:
             hook = await conditions.hook_class(condition).for_trigger(self.conn_id, **self.hook_overrides)
             async with hook.async_client() as client:
@@ -56,14 +61,17 @@ class RtcConditionTrigger(BaseTrigger):
 
                         yield TriggerEvent({"status": "done", "value": succeed_at_value(deadline), "message": None})
                         return
+                    if pause > 0:
+                        # Wake at the deadline rather than a whole interval past it.
+                        await asyncio.sleep(pause if deadline is None else min(pause, max(seconds_until(deadline), 0.0)))
+                        pause = 0.0
+                        continue
                     outcome = await poll_once_async(hook, client, condition, self.log)
                     if outcome is not None and (outcome.done or outcome.failure):
                         yield TriggerEvent({"status": "failed" if outcome.failure else "done",
                                             "value": outcome.value, "message": outcome.failure})
                         return
-                    # Wake at the deadline rather than a whole interval past it.
-                    pause = interval if deadline is None else min(interval, max(seconds_until(deadline), 0.0))
-                    await asyncio.sleep(pause)
+                    pause = interval
         except RtcError as error:
             yield TriggerEvent({"status": "error", "value": None, "message": str(error),
                                 "error_type": type(error).__name__})
