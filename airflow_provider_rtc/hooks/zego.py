@@ -46,6 +46,7 @@ ZEGO_ERRORS = ErrorTable(
     retryable=frozenset(
         {
             100000015,  # gateway internal error
+            7, 206,  # requests per second over the API's limit (https://docs.zegocloud.com/article/9811)
             110200001, 110200005, 110200006, 110200007, 110200015,  # mix: failed / lock contention
             110200151, 110200159, 110200190, 110200191, 110200194,  # mix: task failed / overloaded
             410000001,  # ASR system error

@@ -57,6 +57,20 @@ SENSOR_ARGS = {"task_id": "matrix", "request_retries": fm.SENSOR_RETRIES, "reque
                "poke_interval": 0.01, "timeout": 30}
 
 
+@pytest.fixture(autouse=True)
+def no_rate_limits(sandbox):
+    """Rate limits are not this matrix's subject (tests/unit/test_rate_governor.py and
+    tests/integration/test_rate_limits.py are): the process governor and the sandbox's limit gateway
+    stand aside, so pokes 0.01 s apart stay fast and every case's request count stays exact."""
+    from airflow_provider_rtc.ratelimit.governor import RateGovernor, reset_process_governor
+
+    reset_process_governor(RateGovernor(enabled=False))
+    sandbox.limits.enforce = False
+    yield
+    sandbox.limits.enforce = True
+    reset_process_governor()
+
+
 # -- targets: set up, build, observe -----------------------------------------------------------------
 
 
