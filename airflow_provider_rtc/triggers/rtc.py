@@ -1,8 +1,9 @@
 """One polling trigger for every vendor condition: the deferred half of the package's sensors.
 
-It rebuilds the sensor's condition from plain kwargs, fetches the connection asynchronously, and
-polls through the hook's async path (httpx) with the same signing, interpretation and retry
-budget as the sync sensor. Transient errors are logged and polled again; anything else ends the
+It rebuilds the sensor's condition from plain kwargs and polls through the hook's async path
+(httpx) with the same signing, interpretation and retry budget as the sync sensor; the event
+loop's poll hub (``triggers/poll_hub.py``) shares those calls among triggers waiting on the same
+thing and batches rooms, and the first poll comes one interval after the sensor's poke. Transient errors are logged and polled again; anything else ends the
 wait with an error event.
 """
 
@@ -47,14 +48,17 @@ class RtcConditionTrigger(BaseTrigger):
         from airflow_provider_rtc import conditions
         from airflow_provider_rtc.errors import RtcError
         from airflow_provider_rtc.ratelimit.first_poll import first_poll_delay
+        from airflow_provider_rtc.triggers import poll_hub
 
         condition = conditions.from_dict(self.condition)
         interval = max(self.poll_interval, condition.min_interval)
         deadline = datetime.fromisoformat(self.succeed_at) if self.succeed_at else None
         pause = first_poll_delay(self.poked_at, interval, condition.min_interval)
         try:
-            hook = await conditions.hook_class(condition).for_trigger(self.conn_id, **self.hook_overrides)
-            async with hook.async_client() as client:
+            # The loop's poll hub shares this trigger's calls with the others waiting on the same
+            # room or task (and batches rooms where the vendor allows): triggers/poll_hub.py.
+            async with poll_hub.hub().watch(conditions.hook_class(condition), self.conn_id,
+                                            self.hook_overrides) as watcher:
                 while True:
                     if deadline is not None and seconds_until(deadline) <= 0:
                         from airflow_provider_rtc.sensors.base import succeed_at_value
@@ -66,7 +70,7 @@ class RtcConditionTrigger(BaseTrigger):
                         await asyncio.sleep(pause if deadline is None else min(pause, max(seconds_until(deadline), 0.0)))
                         pause = 0.0
                         continue
-                    outcome = await poll_once_async(hook, client, condition, self.log)
+                    outcome = await watcher.poll_once(condition, self.log)
                     if outcome is not None and (outcome.done or outcome.failure):
                         yield TriggerEvent({"status": "failed" if outcome.failure else "done",
                                             "value": outcome.value, "message": outcome.failure})
@@ -80,19 +84,3 @@ class RtcConditionTrigger(BaseTrigger):
 def seconds_until(moment: datetime) -> float:
     return (moment - datetime.now(timezone.utc)).total_seconds()
 
-
-async def poll_once_async(hook, client, condition, log):
-    """One observation, or None after a transient error (logged; the caller polls again)."""
-    from airflow_provider_rtc.conditions import is_transient
-    from airflow_provider_rtc.errors import RtcApiError
-
-    try:
-        return condition.evaluate(await hook.arun(condition.call(), client))
-    except RtcApiError as error:
-        observed = condition.evaluate_error(error)
-        if observed is not None:
-            return observed
-        if is_transient(error):
-            log.warning("transient error while polling, will poll again: %s", error)
-            return None
-        raise
