@@ -3,8 +3,8 @@
 It rebuilds the sensor's condition from plain kwargs and polls through the hook's async path
 (httpx) with the same signing, interpretation and retry budget as the sync sensor; the event
 loop's poll hub (``triggers/poll_hub.py``) shares those calls among triggers waiting on the same
-thing and batches rooms, and the first poll comes one interval after the sensor's poke. Transient errors are logged and polled again; anything else ends the
-wait with an error event.
+thing and batches rooms, and the first poll comes one interval after the sensor's poke.
+Transient errors are logged and polled again; anything else ends the wait with an error event.
 """
 
 from __future__ import annotations
