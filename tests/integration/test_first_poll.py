@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from airflow_provider_rtc import conditions
-from airflow_provider_rtc.ratelimit.governor import INTERVAL_MARGIN
+from airflow_provider_rtc.ratelimit.governor import INTERVAL_MARGIN, reset_process_governor
 from airflow_provider_rtc.sensors.zego import ZegoRoomStreamSensor, ZegoRoomUsersSensor
 from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
 from tests.integration.sensor_helpers import defer, later, run_trigger
@@ -30,13 +30,16 @@ def test_a_trigger_that_defers_after_a_poke_polls_one_interval_later(sandbox, co
 def test_a_restarted_trigger_waits_the_per_resource_interval(sandbox, connections, monkeypatch):
     # ZEGO allows one DescribeSimpleStreamList per room per 10 s; shortened here to keep the test quick.
     monkeypatch.setattr(conditions.ZegoRoomStreams, "min_interval", 1.0)
+    monkeypatch.setattr(sandbox.limits, "enforce", False)  # the sandbox would hold the real 10 s
     sandbox.route("zego").add_stream("restarted", "host-cam", user_id="host")
     sensor = ZegoRoomStreamSensor(task_id="wait", room_id="restarted", min_streams=2, poke_interval=1.0,
                                   deferrable=True, timeout=30)
     trigger, kwargs = defer(sensor)
-    # The triggerer that ran it died long after the poke; another picks up the same kwargs. The
-    # dead one may have polled a moment ago, so the new one waits the room's interval first.
+    # The triggerer that ran it died long after the poke; another process (a fresh rate governor,
+    # which knows nothing of the dead one's polls) picks up the same kwargs. The dead one may have
+    # polled a moment ago, so the new one waits the room's interval first.
     kwargs["poked_at"] = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+    reset_process_governor()
     restarted = RtcConditionTrigger(**kwargs)
     last_poll_of_the_dead_triggerer = time.time()
     later(0.1, sandbox.route("zego").add_stream, "restarted", "guest-cam", user_id="guest")
