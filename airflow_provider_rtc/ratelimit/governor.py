@@ -157,8 +157,12 @@ class RateGovernor:
             return self.clock()
         with self._lock:
             bucket = self._buckets.get(plan.key)
-            if bucket is None or bucket.spacing != plan.spacing:
+            if bucket is None:
                 bucket = self._buckets[plan.key] = _Bucket(plan.spacing, plan.label, plan.rate or 0.0)
+            elif bucket.spacing != plan.spacing:
+                # The connection's share changed (or two connections share credentials with different
+                # shares): the latest setting applies from now on, keeping the queue as it is.
+                bucket.spacing, bucket.rate = plan.spacing, plan.rate or 0.0
             now = self.clock()
             slot = max(now, bucket.next_slot)
             bucket.next_slot = slot + bucket.spacing
