@@ -84,10 +84,12 @@ def rows(sections: dict[str, dict[str, Any]]) -> list[list[str]]:
             goal_row(p + "all_fired", f"6. {n} sensors: triggers that never fired")
             for kind in ("zego_room_users", "zego_room_streams", "zego_mix_task", "volcengine_segment_task",
                          "volcengine_room_users", "tencent_room"):
-                if p + f"{kind}_latency_p99" in s["goals"]:
-                    goal = s["goals"][p + f"{kind}_latency_p99"]
-                    out.append([f"6. {n}: {kind} detection latency p50 / p99 (floor: longest interval or sweep)",
-                                f"{_num(f[p + kind + '_latency_p50']['median'])} / {_num(goal['value'])} s",
+                if p + f"{kind}_excess_p99" in s["goals"]:
+                    goal = s["goals"][p + f"{kind}_excess_p99"]
+                    out.append([f"6. {n}: {kind}: detection latency p50 / p99; p99 beyond each trigger's floor "
+                                "(its interval or the sweep)",
+                                f"{_num(f[p + kind + '_latency_p50']['median'])} / "
+                                f"{_num(f[p + kind + '_latency_p99']['median'])} s; {goal['value']:+.2f} s",
                                 f"sweep {_num(s['derived'][p + kind + '_sweep']['value'])} s", "",
                                 goal["goal"] + " s", _met(goal)])
             ratio_row(s, p + "lag_p99", f"6. {n}: loop lag p99, ours vs HttpSensorTrigger")

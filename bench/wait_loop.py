@@ -277,20 +277,23 @@ async def main_async(args) -> dict:
     hub = poll_hub.hub()
     window = [lag for at, lag in lags if started + lead <= at <= ended]
     latencies: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    latency_by_trigger: list[tuple[str, float, float]] = []  # (kind, poke interval, latency)
     # What one poll per sensor at its interval would have sent over the same waits.
     naive_polls = 0.0
     for spec in specs:
         if spec["i"] in fired:
             naive_polls += (fired[spec["i"]] - started) / spec["interval"]
         if changer and spec["i"] in fired and spec["i"] in changer.changed_at:
-            latencies[spec["kind"]].append(fired[spec["i"]] - changer.changed_at[spec["i"]])
+            latency = fired[spec["i"]] - changer.changed_at[spec["i"]]
+            latencies[spec["kind"]].append(latency)
+            latency_by_trigger.append((spec["kind"], spec["interval"], latency))
     worst = sorted(window, reverse=True)[:max(1, len(window) // 100)]
     return {
         "kind": args.kind, "count": args.count, "seed": args.seed,
         "specs": [[s["kind"], s["interval"]] for s in specs],
         "duration_s": ended - started, "lead_s": lead, "window_s": args.window,
         "fired": len(fired), "changed": len(changer.changed_at) if changer else 0,
-        "latencies_s": latencies,
+        "latencies_s": latencies, "latency_by_trigger": latency_by_trigger,
         "lag_ms": [lag * 1000 for lag in window], "worst_lag_ms": [w * 1000 for w in worst],
         "baseline_rss_mb": baseline_rss / 2**20, "peak_rss_mb": peak_rss / 2**20,
         "errors": len(errors) + (len(changer.failures) if changer else 0),

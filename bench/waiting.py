@@ -155,16 +155,17 @@ def _report(section: Section, n: int, ours: dict, theirs: dict, limits: dict) ->
         if not latencies:
             continue
         sweep = sweep_seconds(kind, kinds[kind])
-        floor = max(max(intervals_by_kind[kind]), sweep)
-        p99 = percentile(latencies, 99)
+        # Each trigger's floor: its own poke interval, or the sweep the limits allow over all
+        # sensors of its kind, whichever is longer. A change is due within that, plus the call.
+        excess = [latency - max(interval, sweep) for k, interval, latency in ours["latency_by_trigger"] if k == kind]
         section.figure(f"{p}{kind}_latency_p50", [max(percentile(latencies, 50), 1e-3)], "s",
                        f"{n}: {kind} detection latency p50")
-        section.figure(f"{p}{kind}_latency_p99", [max(p99, 1e-3)], "s", f"{n}: {kind} detection latency p99")
+        section.figure(f"{p}{kind}_latency_p99", [max(percentile(latencies, 99), 1e-3)], "s",
+                       f"{n}: {kind} detection latency p99")
         section.derive(f"{p}{kind}_sweep", f"{n}: {kind}: fastest sweep the limits allow over "
                        f"{kinds[kind]} resources", sweep, "s")
-        section.goal(f"{p}{kind}_latency_p99", f"{n}: {kind} latency p99 within the floor "
-                     f"(longest interval or sweep, {floor:.1f} s) + 1 s", p99, limit=floor + 1.0, unit="s",
-                     strict=False)
+        section.goal(f"{p}{kind}_excess_p99", f"{n}: {kind}: p99 of (latency - max(own interval, sweep))",
+                     percentile(excess, 99), limit=1.0, unit="s", strict=False)
     for who, run in (("rtc", ours), ("http", theirs)):
         section.figure(f"{p}{who}_lag_p99", [max(percentile(run["lag_ms"], 99), 1e-3)], "ms",
                        f"{n}: loop lag p99 ({who})")
