@@ -16,7 +16,7 @@ connection with a wrong secret fails its own sensors, never another connection's
 
 One hook (connection fetched once) and one httpx client serve a group while any of its triggers
 waits; the last one to leave closes them. At most :data:`MAX_IN_FLIGHT` calls per group are on
-their way at a time (a handful of keep-alive connections instead of one per trigger).
+their way per action at a time (a handful of keep-alive connections instead of one per trigger).
 
 Cancelling a trigger (its task timed out, was cleared) cancels only its own wait: the shared call
 goes on for the others, and a room nobody waits for any more is dropped before it is sent.
@@ -80,10 +80,12 @@ class _Group:
         self.hook: RtcHook | None = None
         self.client: httpx.AsyncClient | None = None
         self._hook_lock = asyncio.Lock()
-        # merge key -> (unit key -> unit), oldest first: the next call takes from the front.
-        self.pending: OrderedDict[tuple, OrderedDict[tuple, _Unit]] = OrderedDict()
+        # action -> merge key -> (unit key -> unit), oldest first: the next call takes from the front.
+        # Kept per action because each action has its own budget: calls of a slow one (ZEGO
+        # DescribeUserNum, 10/s) waiting for their turn must not hold up a fast one (100/s).
+        self.pending: dict[str, OrderedDict[tuple, OrderedDict[tuple, _Unit]]] = {}
         self.in_flight: dict[tuple, _Unit] = {}
-        self.dispatchers: set[asyncio.Task] = set()
+        self.dispatchers: dict[str, set[asyncio.Task]] = {}
 
     async def observe(self, call: VendorCall) -> ApiResult:
         merge_key, value, rule = _split(self.hook_class.vendor, call)
@@ -91,38 +93,41 @@ class _Group:
         future = asyncio.get_running_loop().create_future()
         unit = self.in_flight.get(unit_key)  # its request is on its way: share its answer
         if unit is None:
-            units = self.pending.setdefault(merge_key, OrderedDict())
+            units = self.pending.setdefault(call.action, OrderedDict()).setdefault(merge_key, OrderedDict())
             unit = units.setdefault(unit_key, _Unit(call))
         unit.waiters.append(future)
         self.hub.observations += 1
-        self._ensure_dispatcher()
+        self._ensure_dispatcher(call.action)
         try:
             return await future
         except asyncio.CancelledError:
-            self._forget(merge_key, unit_key, unit, future)
+            self._forget(call.action, merge_key, unit_key, unit, future)
             raise
 
-    def _forget(self, merge_key: tuple, unit_key: tuple, unit: _Unit, future: asyncio.Future) -> None:
+    def _forget(self, action: str, merge_key: tuple, unit_key: tuple, unit: _Unit, future: asyncio.Future) -> None:
         """A cancelled waiter leaves; a pending unit nobody waits for any more is not sent."""
         if future in unit.waiters:
             unit.waiters.remove(future)
-        units = self.pending.get(merge_key)
+        pending = self.pending.get(action, {})
+        units = pending.get(merge_key)
         if not unit.waiters and units is not None and units.get(unit_key) is unit:
             del units[unit_key]
             if not units:
-                del self.pending[merge_key]
+                del pending[merge_key]
 
-    def _ensure_dispatcher(self) -> None:
-        if self.pending and len(self.dispatchers) < MAX_IN_FLIGHT:
-            task = asyncio.get_running_loop().create_task(self._dispatch())
-            self.dispatchers.add(task)
-            task.add_done_callback(self.dispatchers.discard)
+    def _ensure_dispatcher(self, action: str) -> None:
+        running = self.dispatchers.setdefault(action, set())
+        if self.pending.get(action) and len(running) < MAX_IN_FLIGHT:
+            task = asyncio.get_running_loop().create_task(self._dispatch(action))
+            running.add(task)
+            task.add_done_callback(running.discard)
 
-    def _take(self) -> tuple[VendorCall, dict[tuple, _Unit]] | None:
-        """The oldest pending call, with up to a batch's worth of rooms of the same shape."""
-        if not self.pending:
+    def _take(self, action: str) -> tuple[VendorCall, dict[tuple, _Unit]] | None:
+        """The oldest pending call of ``action``, with up to a batch's worth of rooms of its shape."""
+        pending = self.pending.get(action)
+        if not pending:
             return None
-        merge_key, units = next(iter(self.pending.items()))
+        merge_key, units = next(iter(pending.items()))
         first_key, first = next(iter(units.items()))
         rule = BATCHES.get((self.hook_class.vendor, first.call.action)) if first_key[1] is not None else None
         limit = rule[1] if rule else 1
@@ -131,15 +136,15 @@ class _Group:
             unit_key, unit = units.popitem(last=False)
             taken[unit_key] = unit
         if not units:
-            del self.pending[merge_key]
+            del pending[merge_key]
         call = first.call
         if rule:
             call = replace(call, query={**call.query, rule[0]: [key[1] for key in taken]})
         self.in_flight.update(taken)
         return call, taken
 
-    async def _dispatch(self) -> None:
-        while (work := self._take()) is not None:
+    async def _dispatch(self, action: str) -> None:
+        while (work := self._take(action)) is not None:
             call, taken = work
             try:
                 hook, client = await self._hook()
@@ -176,10 +181,11 @@ class _Group:
         return self.hook, self.client
 
     async def close(self) -> None:
-        for task in list(self.dispatchers):
+        tasks = [task for running in self.dispatchers.values() for task in running]
+        for task in tasks:
             task.cancel()
-        if self.dispatchers:
-            await asyncio.gather(*self.dispatchers, return_exceptions=True)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         if self.client is not None:
             await self.client.aclose()
         self.hook = self.client = None

@@ -10,6 +10,7 @@ Transient errors are logged and polled again; anything else ends the wait with a
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 
@@ -70,12 +71,15 @@ class RtcConditionTrigger(BaseTrigger):
                         await asyncio.sleep(pause if deadline is None else min(pause, max(seconds_until(deadline), 0.0)))
                         pause = 0.0
                         continue
+                    asked = time.monotonic()
                     outcome = await watcher.poll_once(condition, self.log)
                     if outcome is not None and (outcome.done or outcome.failure):
                         yield TriggerEvent({"status": "failed" if outcome.failure else "done",
                                             "value": outcome.value, "message": outcome.failure})
                         return
-                    pause = interval
+                    # Polls are due every interval from the last one asked for: time spent waiting
+                    # for a turn inside the rate limits is not added on top.
+                    pause = max(interval - (time.monotonic() - asked), 0.0)
         except RtcError as error:
             yield TriggerEvent({"status": "error", "value": None, "message": str(error),
                                 "error_type": type(error).__name__})
