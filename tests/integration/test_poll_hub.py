@@ -146,3 +146,28 @@ def test_the_hub_closes_a_group_when_its_last_trigger_leaves(sandbox, connection
 
     event, groups = run(scenario())
     assert event.payload["status"] == "done" and groups == {}
+
+
+def test_a_slow_actions_queue_does_not_hold_up_another_action(sandbox, connections, monkeypatch):
+    # DescribeUserNum limited to 1 call/s on this connection: 60 rooms queue for several seconds.
+    # A mix-task trigger of the same connection has its own budget and is answered meanwhile.
+    set_connection(monkeypatch, "zego_slow", dict(connections["zego_default"],
+                                                  extra={"rate_limits": {"DescribeUserNum": 1}}))
+    sandbox.route("zego").mix_tasks["hol-mix"] = {"TaskId": "hol-mix", "started": 0, "UserId": "u", "RoomId": "r"}
+    rooms = [f"hol-{i}" for i in range(60)]
+    for room in rooms:
+        sandbox.route("zego").set_users(room, 1)
+    mix = RtcConditionTrigger(conn_id="zego_slow", poll_interval=0.3, hook_overrides=FAST,
+                              condition=conditions.ZegoMixTask(mix_task_id="hol-mix", until="running").to_dict())
+
+    async def scenario():
+        users = [asyncio.create_task(first_event(users_trigger(room, conn_id="zego_slow"))) for room in rooms]
+        await asyncio.sleep(0)  # the rooms queue first
+        mixed = await first_event(mix)
+        return mixed, await asyncio.gather(*users)
+
+    mixed, events = run(scenario(), timeout=60)
+    assert mixed.payload["status"] == "done" and all(e.payload["status"] == "done" for e in events)
+    order = [r.action for r in sandbox.received() if r.action in ("DescribeUserNum", "GetMixTaskInfo")]
+    assert order.count("DescribeUserNum") == 6  # 60 rooms, 10 per call
+    assert order.index("GetMixTaskInfo") < 3  # answered while most of the rooms still waited their turn
