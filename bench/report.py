@@ -87,7 +87,7 @@ def rows(sections: dict[str, dict[str, Any]]) -> list[list[str]]:
                 if p + f"{kind}_excess_p99" in s["goals"]:
                     goal = s["goals"][p + f"{kind}_excess_p99"]
                     out.append([f"6. {n}: {kind}: detection latency p50 / p99; p99 beyond each trigger's floor "
-                                "(its interval or the sweep)",
+                                "(its interval or the sweep); goal: within a sweep + 1 s",
                                 f"{_num(f[p + kind + '_latency_p50']['median'])} / "
                                 f"{_num(f[p + kind + '_latency_p99']['median'])} s; {goal['value']:+.2f} s",
                                 f"sweep {_num(s['derived'][p + kind + '_sweep']['value'])} s", "",

@@ -17,6 +17,11 @@ from datetime import datetime, timezone
 from airflow_provider_rtc.ratelimit.governor import INTERVAL_MARGIN
 
 
+def resource_floor(resource_interval: float) -> float:
+    """The vendor's per-resource interval as the governor holds it (with its margin), or 0."""
+    return resource_interval + INTERVAL_MARGIN if resource_interval > 0 else 0.0
+
+
 def first_poll_delay(poked_at: str | None, interval: float, resource_interval: float,
                      now: datetime | None = None) -> float:
     """Seconds to wait before the first poll.
@@ -27,7 +32,7 @@ def first_poll_delay(poked_at: str | None, interval: float, resource_interval: f
     :param resource_interval: the vendor's minimum seconds between calls on one resource (0: none).
     """
     now = now or datetime.now(timezone.utc)
-    floor = resource_interval + INTERVAL_MARGIN if resource_interval > 0 else 0.0
+    floor = resource_floor(resource_interval)
     if poked_at:
         moment = datetime.fromisoformat(poked_at)
         if moment.tzinfo is None:

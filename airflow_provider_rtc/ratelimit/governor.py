@@ -33,6 +33,7 @@ import math
 import os
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
@@ -362,6 +363,22 @@ def wait_turn(hook: RtcHook, call: VendorCall) -> None:
     _process_governor.wait_turn(plan_for(hook, call))
 
 
+# A turn taken before deciding what to send (the poll hub fills a batch at the moment its turn
+# comes, so it holds the most rooms): the next attempt of this task on that key uses it.
+_turn_taken: ContextVar[tuple | None] = ContextVar("rtc_rate_turn_taken", default=None)
+
+
 async def await_turn(hook: RtcHook, call: VendorCall) -> None:
     """The async path's one call before each attempt."""
-    await _process_governor.await_turn(plan_for(hook, call))
+    plan = plan_for(hook, call)
+    if _turn_taken.get() == plan.key and plan.resource is None:
+        _turn_taken.set(None)
+        return
+    await _process_governor.await_turn(plan)
+
+
+async def take_turn(hook: RtcHook, call: VendorCall) -> None:
+    """Wait for ``call``'s turn now; this task's next attempt of the same action goes without waiting."""
+    plan = plan_for(hook, call)
+    await _process_governor.await_turn(plan)
+    _turn_taken.set(plan.key)

@@ -15,8 +15,8 @@ shared the call - and only those: triggers are grouped by connection id and hook
 connection with a wrong secret fails its own sensors, never another connection's.
 
 One hook (connection fetched once) and one httpx client serve a group while any of its triggers
-waits; the last one to leave closes them. At most :data:`MAX_IN_FLIGHT` calls per group are on
-their way per action at a time (a handful of keep-alive connections instead of one per trigger).
+waits; the last one to leave closes them. The governor spaces the calls, so only a few
+are on their way at a time (a handful of keep-alive connections instead of one per trigger).
 
 Cancelling a trigger (its task timed out, was cleared) cancels only its own wait: the shared call
 goes on for the others, and a room nobody waits for any more is dropped before it is sent.
@@ -41,7 +41,12 @@ if TYPE_CHECKING:
 # Actions whose one query field takes many resources per call: (vendor hook name, action) ->
 # (field, most values per call). ZEGO DescribeUserNum: "RoomId[]=a&RoomId[]=b (<= 10)".
 BATCHES: dict[tuple[str, str], tuple[str, int]] = {("ZEGO", "DescribeUserNum"): ("RoomId[]", 10)}
-MAX_IN_FLIGHT = 16
+# Callers waiting for a turn per action: a waiting caller holds no connection (the turn comes
+# before the request), so there are enough of them that one room's wait never holds up the others.
+MAX_WAITING_CALLS = 256
+# Batched actions fill their batch when their turn comes; two callers keep one call in flight
+# while the next waits for its turn.
+MAX_BATCH_CALLERS = 2
 
 
 def _freeze(value: Any) -> Any:
@@ -117,7 +122,8 @@ class _Group:
 
     def _ensure_dispatcher(self, action: str) -> None:
         running = self.dispatchers.setdefault(action, set())
-        if self.pending.get(action) and len(running) < MAX_IN_FLIGHT:
+        batched = (self.hook_class.vendor, action) in BATCHES
+        if self.pending.get(action) and len(running) < (MAX_BATCH_CALLERS if batched else MAX_WAITING_CALLS):
             task = asyncio.get_running_loop().create_task(self._dispatch(action))
             running.add(task)
             task.add_done_callback(running.discard)
@@ -144,7 +150,28 @@ class _Group:
         return call, taken
 
     async def _dispatch(self, action: str) -> None:
-        while (work := self._take(action)) is not None:
+        from airflow_provider_rtc.ratelimit import governor
+
+        batched = (self.hook_class.vendor, action) in BATCHES
+        while self.pending.get(action):
+            if batched:
+                # Take the turn first and fill the batch when it comes: the longer the queue, the
+                # fuller each call (10 rooms for ZEGO DescribeUserNum), never more calls.
+                try:
+                    hook, client = await self._hook()
+                    pending = self.pending.get(action)
+                    if not pending:
+                        break
+                    first = next(iter(next(iter(pending.values())).values()))
+                    await governor.take_turn(hook, first.call)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # noqa: BLE001 - e.g. the connection cannot be read
+                    if (work := self._take(action)) is not None:
+                        self._settle(work[1], error, failed=True)
+                    continue
+            if (work := self._take(action)) is None:
+                break
             call, taken = work
             try:
                 hook, client = await self._hook()

@@ -48,11 +48,13 @@ class RtcConditionTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_rtc import conditions
         from airflow_provider_rtc.errors import RtcError
-        from airflow_provider_rtc.ratelimit.first_poll import first_poll_delay
+        from airflow_provider_rtc.ratelimit.first_poll import first_poll_delay, resource_floor
         from airflow_provider_rtc.triggers import poll_hub
 
         condition = conditions.from_dict(self.condition)
-        interval = max(self.poll_interval, condition.min_interval)
+        # Never below the vendor's per-room interval as the governor holds it (else each poll
+        # would wait for the room inside the poll hub).
+        interval = max(self.poll_interval, resource_floor(condition.min_interval))
         deadline = datetime.fromisoformat(self.succeed_at) if self.succeed_at else None
         pause = first_poll_delay(self.poked_at, interval, condition.min_interval)
         try:
