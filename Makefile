@@ -24,7 +24,7 @@ demo: env
 test: env
 	.venv/bin/python -m pytest
 
-# Cost of the provider vs. baselines run side by side (~15 min); writes bench/results.json.
+# Cost of the provider vs. baselines run side by side (~20 min); writes bench/results.json.
 bench: env
 	.venv/bin/python -m bench
 
