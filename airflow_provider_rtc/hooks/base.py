@@ -21,7 +21,6 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_rtc.errors import ErrorKind, RtcApiError, RtcConfigError
-from airflow_provider_rtc.ratelimit import governor
 from airflow_provider_rtc.hooks.transport import (
     CLOCK_SKEW_HINT,
     MAX_RESPONSE_BYTES,
@@ -33,6 +32,7 @@ from airflow_provider_rtc.hooks.transport import (
     VendorCall,
     transport_error,
 )
+from airflow_provider_rtc.ratelimit import governor
 
 _DECIMAL = re.compile(r"[0-9]{1,10}")
 
