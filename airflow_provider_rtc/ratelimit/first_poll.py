@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from airflow_provider_rtc.ratelimit.governor import INTERVAL_MARGIN
+from airflow_provider_rtc.ratelimit.plans import INTERVAL_MARGIN
 
 
 def resource_floor(resource_interval: float) -> float:
