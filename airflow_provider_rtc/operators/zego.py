@@ -199,6 +199,9 @@ class StartASROperator(ZegoBaseOperator):
             {"RoomId": "room_id", "ASR.HotWord": "hot_words", "ASR.Params": "engine_model_type",
              "ASR.VADSilenceSegmentation": "vad_silence_segmentation"},
         )
+        from airflow_provider_rtc.operators.retry_safety import warn_if_retry_may_orphan_asr
+
+        warn_if_retry_may_orphan_asr(context, self.log, self.room_id)
         with self.make_hook() as hook:
             api_result = hook.run(self.call("StartRealtimeASRTask", body, endpoint="asr", idempotent=False))
         task = (api_result.data or {}).get("TaskId") if isinstance(api_result.data, dict) else None
