@@ -56,7 +56,7 @@ class DistributedAirflow(RealAirflow):
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.postgres.url,
                 "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
                 "AIRFLOW__CELERY__BROKER_URL": self.redis.url,
-                "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + self.postgres.url.replace("+psycopg2", ""),
+                "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + self.postgres.url,
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
             })
         # name -> command line; triggerers and workers skip the log server (two would share its port).

