@@ -180,6 +180,11 @@ def test_twenty_shows_run_on_both_workers_and_survive_a_triggerer_kill(deploymen
         for key, ti_state in airflow.ti_states(DAG_ID, run_id).items():
             seen[key].add(ti_state)
         trigger_kwargs.extend(airflow.trigger_kwargs())
+        # Each phase is bounded on its own: a stuck one fails now, not when the whole run times out.
+        if state["phase"] == "deferring" and time.time() - triggered > 900:
+            raise AssertionError(f"the sensors were not all deferred and polled:\n{failure_report(airflow, run_id)}")
+        if state["phase"] == "failover" and time.time() - state["kill_at"] > 300:
+            raise AssertionError(f"no triggerer took the killed one's triggers over: {airflow.triggers_by_triggerer()}")
         if state["phase"] == "deferring":
             hosts = [key for key in seen if key[0].endswith(".wait_for_host") and key[1] >= 0]
             held = airflow.triggers_by_triggerer()
@@ -327,6 +332,9 @@ def test_a_lost_worker_s_task_is_retried_on_the_other_worker(deployment, sandbox
     def step():
         trigger_kwargs.extend(airflow.trigger_kwargs())
         phase = state["phase"]
+        since = state.setdefault(f"{phase} since", time.time())
+        if time.time() - since > 300:  # each phase is bounded on its own
+            raise AssertionError(f"stuck in phase {phase}: {state}\n{failure_report(airflow, run_id)}")
         if phase == "start_asr" and sandbox.received("StartRealtimeASRTask"):
             if worker := running_on("asr_show.start_asr"):
                 state["asr_killed"] = worker
