@@ -25,11 +25,11 @@ test: env
 	.venv/bin/python -m pytest
 
 # The provider on PostgreSQL + Redis + CeleryExecutor (two workers, two triggerers), with a triggerer
-# and a worker killed mid-show (tests/distributed, ~10 min). DEPLOYMENT=sqlite: the same tests on
+# and a worker killed mid-show (tests/distributed, ~5 min). DEPLOYMENT=sqlite: the same tests on
 # SQLite + LocalExecutor. The servers come from the `distributed` dependency group's wheels.
 DEPLOYMENT ?= celery
 test-distributed: env
-	RTC_DISTRIBUTED=$(DEPLOYMENT) .venv/bin/python -m pytest tests/distributed -s -v -p no:cacheprovider
+	RTC_DISTRIBUTED=$(DEPLOYMENT) .venv/bin/python -m pytest tests/distributed -s -v
 
 # Cost of the provider vs. baselines run side by side (~15 min); writes bench/results.json.
 bench: env
