@@ -1,0 +1,85 @@
+"""Record a verified vendor event as an Airflow Asset event, exactly once per delivery.
+
+Recording goes through ``asset_manager.register_asset_change``, the same call the REST route
+``POST /api/v2/assets/events`` makes (airflow/api_fastapi/core_api/routes/public/assets.py), so
+DAGs scheduled on the asset are queued (paused ones are not) and the event shows in the asset view.
+
+Where the "seen before" state lives: in the metadata database, in the Asset events themselves.
+Each event's ``extra["delivery"]`` holds its delivery key (nonce / EventId / body hash) and a
+fingerprint of its content. The api-server may run several worker processes (and several hosts),
+so an in-process set would let a vendor retry that lands on another worker record a second
+event; a table of our own would need a migration, which a provider cannot ship. Before looking,
+the transaction takes a write lock on this connection's asset rows (a no-op UPDATE), so two workers
+handling the same delivery at once are serialised by the database: row locks on PostgreSQL and
+MySQL, the database write lock on SQLite. Only events newer than the vendor's freshness window
+(doubled, for clock skew both ways) are read; older deliveries are refused as stale before this.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from airflow_provider_rtc.callbacks.verify import VerifiedEvent
+from airflow_provider_rtc.events import asset_uri, connection_uri_prefix
+
+log = logging.getLogger(__name__)
+
+RECORDED = "recorded"
+DUPLICATE = "duplicate"  # the vendor re-delivered an event we already recorded: answer OK, record nothing
+REPLAY = "replay"  # a delivery key seen before with other content: a forged reuse of a signed nonce
+NO_LISTENER = "no_listener"  # no DAG uses this event's asset: nothing to record, answer OK
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    asset_event_id: int | None = None
+
+
+def record_event(event: VerifiedEvent, *, conn_id: str, window_seconds: float, session) -> Outcome:
+    """Record ``event`` unless this delivery was recorded before; the caller commits ``session``."""
+    from sqlalchemy import select, update
+
+    from airflow.assets.manager import asset_manager
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils import timezone
+
+    prefix = connection_uri_prefix(event.vendor, conn_id)
+    asset_table = AssetModel.__table__
+    # The lock: a write to this connection's asset rows, before reading anything.
+    locked = session.execute(
+        update(asset_table)
+        .where(asset_table.c.uri.startswith(prefix, autoescape=True))
+        .values(updated_at=asset_table.c.updated_at)
+    ).rowcount
+    if not locked:
+        return Outcome(NO_LISTENER)
+
+    since = timezone.utcnow() - timedelta(seconds=2 * window_seconds)
+    recent = session.execute(
+        select(AssetEvent.id, AssetEvent.extra)
+        .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+        .where(AssetModel.uri.startswith(prefix, autoescape=True), AssetEvent.timestamp >= since)
+    )
+    for event_id, extra in recent:
+        delivery = (extra or {}).get("delivery") if isinstance(extra, dict) else None
+        if isinstance(delivery, dict) and delivery.get("key") == event.delivery_key:
+            if delivery.get("fingerprint") == event.fingerprint:
+                return Outcome(DUPLICATE, event_id)
+            return Outcome(REPLAY, event_id)
+
+    asset = session.scalar(select(AssetModel).where(AssetModel.uri == asset_uri(event.vendor, conn_id, event.kind)))
+    if asset is None:
+        return Outcome(NO_LISTENER)
+    recorded = asset_manager.register_asset_change(
+        asset=asset,
+        extra=event.extra(),
+        source_is_api=True,  # as the REST route records an external event
+        api_user_teams=set(),
+        session=session,
+    )
+    if recorded is None:
+        return Outcome(NO_LISTENER)
+    return Outcome(RECORDED, recorded.id)
