@@ -44,7 +44,7 @@ def record_event(event: VerifiedEvent, *, conn_id: str, window_seconds: float, s
 
     from airflow.assets.manager import asset_manager
     from airflow.models.asset import AssetEvent, AssetModel
-    from airflow.utils import timezone
+    from airflow._shared.timezones import timezone
 
     prefix = connection_uri_prefix(event.vendor, conn_id)
     asset_table = AssetModel.__table__
