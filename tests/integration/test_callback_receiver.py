@@ -276,3 +276,32 @@ def test_concurrent_deliveries_of_one_event_record_it_once(metadata_db, monkeypa
         thread.join(timeout=120)
     assert sorted(outcomes) == ["duplicate", "duplicate", "duplicate", "recorded"]
     assert len(events()) == 1
+
+
+def test_tencent_im_sign_is_redacted_from_the_query_the_access_log_reads(metadata_db, monkeypatch):
+    """The api-server's access log reads the (shared) ASGI scope's query string after the app ran."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from airflow_provider_rtc.callbacks.app import create_app
+
+    for conn_id, document in airflow_connections("http://127.0.0.1:9").items():
+        set_connection(monkeypatch, conn_id, document)
+    logged = []
+    root = FastAPI()
+    root.mount("/rtc-callbacks", create_app())
+
+    async def access_log(scope, receive, send):  # what airflow's HttpAccessLogMiddleware does
+        try:
+            await root(scope, receive, send)
+        finally:
+            if scope["type"] == "http":
+                logged.append(scope["query_string"].decode())
+
+    im = tencent_im_callback(TENCENT["callback_token"], TENCENT["sdkappid"], "Live.CallbackAfterCreateRoom",
+                             {"RoomId": "room-x"}, request_time=int(time.time()))
+    with TestClient(access_log, base_url="http://127.0.0.1") as test_client:
+        answer = test_client.post("/rtc-callbacks/tencent/tencent_live_default", content=im.body,
+                                  headers=im.headers, params=im.query)
+    assert answer.status_code == 200
+    assert logged and im.query["Sign"] not in logged[-1] and "Sign=%2A%2A%2A" in logged[-1]
