@@ -13,6 +13,11 @@ the transaction takes a write lock on this connection's asset rows (a no-op UPDA
 handling the same delivery at once are serialised by the database: row locks on PostgreSQL and
 MySQL, the database write lock on SQLite. Only events newer than the vendor's freshness window
 (doubled, for clock skew both ways) are read; older deliveries are refused as stale before this.
+
+Every verified delivery is recorded, also of kinds no DAG is scheduled on yet (the asset is created
+then, inactive until a DAG uses it): the delivery key must be remembered whatever the kind, or a
+signature captured from an unwatched event (ZEGO signs only the nonce and timestamp) could be
+replayed onto a watched kind. It also lets users see in the asset view what a vendor sends.
 """
 
 from __future__ import annotations
@@ -22,14 +27,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from airflow_provider_rtc.callbacks.verify import VerifiedEvent
-from airflow_provider_rtc.events import asset_uri, connection_uri_prefix
+from airflow_provider_rtc.events import ASSET_GROUP, asset_name, asset_uri, connection_uri_prefix
 
 log = logging.getLogger(__name__)
 
 RECORDED = "recorded"
 DUPLICATE = "duplicate"  # the vendor re-delivered an event we already recorded: answer OK, record nothing
 REPLAY = "replay"  # a delivery key seen before with other content: a forged reuse of a signed nonce
-NO_LISTENER = "no_listener"  # no DAG uses this event's asset: nothing to record, answer OK
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,14 @@ def record_event(event: VerifiedEvent, *, conn_id: str, window_seconds: float, s
     prefix = connection_uri_prefix(event.vendor, conn_id)
     asset_table = AssetModel.__table__
     # The lock: a write to this connection's asset rows, before reading anything.
-    locked = session.execute(
+    # (Matching no row yet, the UPDATE still takes SQLite's write lock; on PostgreSQL / MySQL the very
+    # first delivery of a new connection is guarded by the asset's unique index instead: a racing
+    # twin fails, answers 503, and the vendor's retry is then a duplicate.)
+    session.execute(
         update(asset_table)
         .where(asset_table.c.uri.startswith(prefix, autoescape=True))
         .values(updated_at=asset_table.c.updated_at)
-    ).rowcount
-    if not locked:
-        return Outcome(NO_LISTENER)
+    )
 
     since = timezone.utcnow() - timedelta(seconds=2 * window_seconds)
     recent = session.execute(
@@ -70,9 +75,12 @@ def record_event(event: VerifiedEvent, *, conn_id: str, window_seconds: float, s
                 return Outcome(DUPLICATE, event_id)
             return Outcome(REPLAY, event_id)
 
-    asset = session.scalar(select(AssetModel).where(AssetModel.uri == asset_uri(event.vendor, conn_id, event.kind)))
+    uri = asset_uri(event.vendor, conn_id, event.kind)
+    asset = session.scalar(select(AssetModel).where(AssetModel.uri == uri))
     if asset is None:
-        return Outcome(NO_LISTENER)
+        asset = AssetModel(name=asset_name(event.vendor, conn_id, event.kind), uri=uri, group=ASSET_GROUP)
+        session.add(asset)
+        session.flush()
     recorded = asset_manager.register_asset_change(
         asset=asset,
         extra=event.extra(),
@@ -80,6 +88,6 @@ def record_event(event: VerifiedEvent, *, conn_id: str, window_seconds: float, s
         api_user_teams=set(),
         session=session,
     )
-    if recorded is None:
-        return Outcome(NO_LISTENER)
+    if recorded is None:  # only when the asset row vanished under us: let the vendor deliver again
+        raise RuntimeError(f"asset {uri} disappeared while recording")
     return Outcome(RECORDED, recorded.id)

@@ -196,10 +196,17 @@ def test_oversized_body_is_refused_unread(client):
     assert answer.status_code == 413 and events() == []
 
 
-def test_event_nobody_listens_to_is_acknowledged_not_recorded(client):
-    answer = post(client, "zego", zego(event="room_login"))
-    assert answer.status_code == 200 and answer.json()["outcome"] == "no_listener"
-    assert events() == []
+def test_event_nobody_listens_to_is_recorded_so_its_nonce_cannot_be_replayed(client):
+    first = zego(event="room_login", nonce="4004")
+    answer = post(client, "zego", first)
+    assert answer.status_code == 200 and answer.json()["outcome"] == "recorded"
+    [event] = events()
+    assert event["uri"] == asset_uri("zego", "zego_default", "room_login") and queued_dags() == set()
+    # Its signature on a watched kind (stream_close) is a replay, refused.
+    body = json.loads(first.body)
+    body.update(event="stream_close")
+    assert client.post("/zego/zego_default", content=json.dumps(body), headers=first.headers).status_code == 409
+    assert len(events()) == 1 and queued_dags() == set()
 
 
 def test_volcengine_slice_with_event_id_dedupe(client):
