@@ -156,7 +156,7 @@ _TENCENT_LIVE = {
             "verifies TUILiveKit callbacks to /rtc-callbacks/tencent/<conn_id>. Empty: they are refused.",
             "schema": _OPTIONAL_SECRET,
         },
-        "trtc_callback_key": {
+        "trtc_callback_secret": {
             "label": "TRTC callback key (room / media events)",
             "description": "Callback key of the TRTC console's event callbacks (HMAC-SHA256 of the body). "
             "Empty: TRTC events are refused.",
@@ -175,7 +175,7 @@ _TENCENT_LIVE = {
             "usersig_ttl": "86400",
             "timeout": "30",
             "callback_token": "IM callback token",
-            "trtc_callback_key": "TRTC event callback key",
+            "trtc_callback_secret": "TRTC event callback key",
         },
     },
 }

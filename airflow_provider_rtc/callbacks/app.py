@@ -54,7 +54,7 @@ def secrets_of(vendor: str, conn) -> CallbackSecrets:
         # The AppId is optional on the connection (operators may name it); check it when it is set.
         return CallbackSecrets(app_id=text("app_id"), volcengine_callback_secret_key=text("callback_secret_key"))
     return CallbackSecrets(app_id=conn.login or None, tencent_callback_token=text("callback_token"),
-                           trtc_callback_key=text("trtc_callback_key"))
+                           trtc_callback_secret=text("trtc_callback_secret"))
 
 
 def _load_connection(conn_id: str):

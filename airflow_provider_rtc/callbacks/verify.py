@@ -110,7 +110,7 @@ class CallbackSecrets:
     zego_callback_secret: str | None = None
     volcengine_callback_secret_key: str | None = None
     tencent_callback_token: str | None = None
-    trtc_callback_key: str | None = None
+    trtc_callback_secret: str | None = None
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -354,9 +354,9 @@ def _verify_tencent_im(delivery: Delivery, secrets: CallbackSecrets, *, now: flo
 
 def _verify_trtc(delivery: Delivery, secrets: CallbackSecrets, *, now: float) -> VerifiedEvent:
     what = "TRTC callback"
-    key = secrets.trtc_callback_key
+    key = secrets.trtc_callback_secret
     if not key:
-        raise CallbackRejected(403, "TRTC callbacks are not configured: set trtc_callback_key on the connection")
+        raise CallbackRejected(403, "TRTC callbacks are not configured: set trtc_callback_secret on the connection")
     # The HMAC covers the raw bytes: verify before parsing, exactly as received.
     if not signatures_match(delivery.headers.get("sign"), trtc_callback_sign(key, delivery.body)):
         raise CallbackRejected(401, f"{what}: the signature does not verify")

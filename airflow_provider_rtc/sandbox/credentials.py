@@ -15,7 +15,7 @@ SANDBOX_CREDENTIALS = {
     },
     "tencent": {"sdkappid": 1400000001, "key": "sandbox0tencent0sdk0secret0key000000000000000000", "identifier": "administrator",
                 "callback_token": "sandbox0tencent0callback0token000",
-                "trtc_callback_key": "sandboxTrtcCallbackKey0000000000"},
+                "trtc_callback_secret": "sandboxTrtcCallbackKey0000000000"},
 }
 
 
@@ -46,7 +46,7 @@ def airflow_connections(base_url: str) -> dict[str, dict]:
             "password": tencent["key"],
             "host": base_url,
             "extra": {"identifier": tencent["identifier"], "timeout": 10,
-                      "callback_token": tencent["callback_token"], "trtc_callback_key": tencent["trtc_callback_key"]},
+                      "callback_token": tencent["callback_token"], "trtc_callback_secret": tencent["trtc_callback_secret"]},
         },
     }
 

@@ -42,7 +42,7 @@ def secrets_and_signatures(sandbox) -> set[str]:
     found = {document["password"] for document in airflow_connections(sandbox.url).values()}
     for document in airflow_connections(sandbox.url).values():
         found.update(str(value) for name, value in document["extra"].items()
-                     if name in ("callback_secret", "callback_secret_key", "callback_token", "trtc_callback_key"))
+                     if name in ("callback_secret", "callback_secret_key", "callback_token", "trtc_callback_secret"))
     found.update(attempt.signature for attempt in sandbox.callbacks.attempts)
     for request in sandbox.received():
         found.update(request.query.get("Signature", []))

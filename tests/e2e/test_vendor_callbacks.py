@@ -65,7 +65,7 @@ def configure_callbacks(sandbox, real: RealAirflow) -> None:
                                 secret=credentials["volcengine"]["callback_secret_key"])
     sandbox.callbacks.configure("tencent", f"{real.url}/rtc-callbacks/tencent/tencent_live_default",
                                 secret=credentials["tencent"]["callback_token"],
-                                trtc_key=credentials["tencent"]["trtc_callback_key"])
+                                trtc_key=credentials["tencent"]["trtc_callback_secret"])
 
 
 def sent(sandbox, **match) -> list:

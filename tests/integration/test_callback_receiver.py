@@ -226,7 +226,7 @@ def test_tencent_im_and_trtc_answer_in_their_own_forms(client):
     assert answer.status_code == 200
     assert {k: answer.json()[k] for k in ("ActionStatus", "ErrorInfo", "ErrorCode")} == {
         "ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0}
-    trtc = trtc_callback(TENCENT["trtc_callback_key"], TENCENT["sdkappid"], 1, 102, {"RoomId": "room-9"},
+    trtc = trtc_callback(TENCENT["trtc_callback_secret"], TENCENT["sdkappid"], 1, 102, {"RoomId": "room-9"},
                          callback_ts_ms=int(time.time() * 1000))
     answer = post(client, "tencent", trtc)
     assert answer.status_code == 200 and answer.json()["code"] == 0

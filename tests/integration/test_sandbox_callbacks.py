@@ -25,7 +25,7 @@ SECRETS = {
                                   volcengine_callback_secret_key=CREDS["volcengine"]["callback_secret_key"]),
     "tencent": CallbackSecrets(app_id=str(CREDS["tencent"]["sdkappid"]),
                                tencent_callback_token=CREDS["tencent"]["callback_token"],
-                               trtc_callback_key=CREDS["tencent"]["trtc_callback_key"]),
+                               trtc_callback_secret=CREDS["tencent"]["trtc_callback_secret"]),
 }
 
 
@@ -74,7 +74,7 @@ def receiver(sandbox):
         secret = CREDS[vendor].get("callback_secret") or CREDS[vendor].get("callback_secret_key")
         sandbox.callbacks.configure(vendor, r.url(vendor), secret=secret, retry_scale=0.001)
     sandbox.callbacks.configure("tencent", r.url("tencent"), secret=CREDS["tencent"]["callback_token"],
-                                trtc_key=CREDS["tencent"]["trtc_callback_key"])
+                                trtc_key=CREDS["tencent"]["trtc_callback_secret"])
     yield r
     assert sandbox.callbacks.wait_idle(60)
     r.server.shutdown()

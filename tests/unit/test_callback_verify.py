@@ -31,7 +31,7 @@ SECRETS = {
     "zego": CallbackSecrets(app_id="1234567890", zego_callback_secret="zego-cb-secret"),
     "volcengine": CallbackSecrets(app_id="volc-app", volcengine_callback_secret_key="volc-cb-key"),
     "tencent": CallbackSecrets(app_id="1400000001", tencent_callback_token="im-token",
-                               trtc_callback_key="trtcKey123"),
+                               trtc_callback_secret="trtcKey123"),
 }
 
 
@@ -293,7 +293,7 @@ def test_tencent_im_wrong_app_token_and_missing_query():
 def test_trtc_worked_example_verifies_exact_bytes():
     headers = {"sign": "kkoFeO3Oh2ZHnjtg8tEAQhtXK16/KI05W3BQff8IvGA=", "sdkappid": "1400000001"}
     event = verify("tencent", Delivery(TRTC_EXAMPLE_BODY, headers=headers),
-                   CallbackSecrets(app_id="1400000001", trtc_callback_key="123654"), now=1664209748.188 + 5)
+                   CallbackSecrets(app_id="1400000001", trtc_callback_secret="123654"), now=1664209748.188 + 5)
     assert (event.product, event.kind, event.room_id, event.user_id) == ("trtc", "trtc.204", "8489", "user_85034614")
 
 
@@ -302,9 +302,9 @@ def test_trtc_tampered_body_wrong_key_and_unconfigured():
     assert verify("tencent", delivery(out), SECRETS["tencent"], now=NOW).kind == "trtc.102"
     tampered = Delivery(out.body.replace(b"room-1", b"room-2"), headers={k.lower(): v for k, v in out.headers.items()})
     assert rejected("tencent", tampered).status == 401
-    assert rejected("tencent", delivery(out), CallbackSecrets(app_id="1400000001", trtc_callback_key="x")).status == 401
+    assert rejected("tencent", delivery(out), CallbackSecrets(app_id="1400000001", trtc_callback_secret="x")).status == 401
     error = rejected("tencent", delivery(out), CallbackSecrets(app_id="1400000001", tencent_callback_token="t"))
-    assert error.status == 403 and "trtc_callback_key" in error.reason
+    assert error.status == 403 and "trtc_callback_secret" in error.reason
 
 
 def test_trtc_stale_and_wrong_types():
