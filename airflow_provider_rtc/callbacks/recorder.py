@@ -11,8 +11,9 @@ so an in-process set would let a vendor retry that lands on another worker recor
 event; a table of our own would need a migration, which a provider cannot ship. Before looking,
 the transaction takes a write lock on this connection's asset rows (a no-op UPDATE), so two workers
 handling the same delivery at once are serialised by the database: row locks on PostgreSQL and
-MySQL, the database write lock on SQLite. Only events newer than the vendor's freshness window
-(doubled, for clock skew both ways) are read; older deliveries are refused as stale before this.
+MySQL, the database write lock on SQLite. Only events of the connection recorded within the
+vendor's freshness window of the delivery's own timestamp can be its original (older deliveries
+are refused as stale before this), and the database filters them by delivery key.
 
 Every verified delivery is recorded, also of kinds no DAG is scheduled on yet (the asset is created
 then, inactive until a DAG uses it): the delivery key must be remembered whatever the kind, or a
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timezone
 
 from airflow_provider_rtc.callbacks.verify import VerifiedEvent
 from airflow_provider_rtc.events import ASSET_GROUP, asset_name, asset_uri, connection_uri_prefix
@@ -48,7 +49,6 @@ def record_event(event: VerifiedEvent, *, conn_id: str, window_seconds: float, s
 
     from airflow.assets.manager import asset_manager
     from airflow.models.asset import AssetEvent, AssetModel
-    from airflow._shared.timezones import timezone
 
     prefix = connection_uri_prefix(event.vendor, conn_id)
     asset_table = AssetModel.__table__
@@ -62,18 +62,26 @@ def record_event(event: VerifiedEvent, *, conn_id: str, window_seconds: float, s
         .values(updated_at=asset_table.c.updated_at)
     )
 
-    since = timezone.utcnow() - timedelta(seconds=2 * window_seconds)
-    recent = session.execute(
+    # The original of a retry or replay was recorded when it was fresh: within the window of its own
+    # timestamp, which the retry or replay carries too. The database compares the JSON key itself
+    # (json_extract / #>> / JSON_EXTRACT), so only matching rows come back however busy the vendor.
+    since = datetime.fromtimestamp(event.sent_at - window_seconds, timezone.utc)
+    seen = session.execute(
         select(AssetEvent.id, AssetEvent.extra)
         .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
-        .where(AssetModel.uri.startswith(prefix, autoescape=True), AssetEvent.timestamp >= since)
-    )
-    for event_id, extra in recent:
-        delivery = (extra or {}).get("delivery") if isinstance(extra, dict) else None
-        if isinstance(delivery, dict) and delivery.get("key") == event.delivery_key:
-            if delivery.get("fingerprint") == event.fingerprint:
-                return Outcome(DUPLICATE, event_id)
-            return Outcome(REPLAY, event_id)
+        .where(
+            AssetModel.uri.startswith(prefix, autoescape=True),
+            AssetEvent.timestamp >= since,
+            AssetEvent.extra[("delivery", "key")].as_string() == event.delivery_key,
+        )
+        .order_by(AssetEvent.id)
+        .limit(1)
+    ).first()
+    if seen is not None:
+        event_id, extra = seen
+        if extra["delivery"].get("fingerprint") == event.fingerprint:
+            return Outcome(DUPLICATE, event_id)
+        return Outcome(REPLAY, event_id)
 
     uri = asset_uri(event.vendor, conn_id, event.kind)
     asset = session.scalar(select(AssetModel).where(AssetModel.uri == uri))

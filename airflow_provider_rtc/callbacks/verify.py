@@ -199,7 +199,10 @@ def _zego_document(delivery: Delivery) -> dict[str, Any]:
             text = delivery.body.decode("utf-8")
         except UnicodeDecodeError:
             raise CallbackRejected(400, "ZEGO callback: the form body is not UTF-8") from None
-        form = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+        try:
+            form = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+        except ValueError:  # more fields than any ZEGO callback has
+            raise CallbackRejected(400, "ZEGO callback: the form has too many fields") from None
         return {name: values[0] for name, values in form.items()}
     document = _json_object(delivery.body, "ZEGO callback")
     # ZEGO's callback pages say values arrive URL-encoded ("UrlDecode" them,

@@ -326,3 +326,9 @@ def test_form_body_that_is_not_utf8_is_refused():
     assert rejected("zego", d).status == 400
     d = Delivery(urlencode({"event": "x"}).encode(), headers={"content-type": "application/x-www-form-urlencoded"})
     assert rejected("zego", d).status == 400
+
+
+def test_form_with_too_many_fields_is_refused():
+    d = Delivery(b"&".join(b"f%d=1" % n for n in range(500)),
+                 headers={"content-type": "application/x-www-form-urlencoded"})
+    assert rejected("zego", d).status == 400
