@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_rtc.operators.outlets import with_answer_in_outlets
+
 if TYPE_CHECKING:
     from airflow_provider_rtc.hooks.base import RtcHook
     from airflow_provider_rtc.hooks.transport import ApiResult
@@ -48,6 +50,7 @@ class RtcBaseOperator(BaseOperator):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self._post_execute_hook = with_answer_in_outlets(self._post_execute_hook)  # answer -> outlet events' extra
         self.request_timeout = request_timeout
         self.connect_timeout = connect_timeout
         self.request_retries = request_retries

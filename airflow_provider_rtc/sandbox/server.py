@@ -141,6 +141,7 @@ class Sandbox:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.routes: list[VendorRoutes] = _default_routes(self)
+        self.callbacks = _callback_sender(self)  # the sandbox calling back, as the vendors do
         self._server = _Server((host, port), _Handler)
         self._server.sandbox = self
         self._thread: threading.Thread | None = None
@@ -204,6 +205,7 @@ class Sandbox:
             self.faults.clear()
             for routes in self.routes:
                 routes.reset()
+            self.callbacks.reset()
 
     def received(self, action: str | None = None, vendor: str | None = None) -> list[RecordedRequest]:
         with self.lock:
@@ -302,6 +304,11 @@ class Sandbox:
         if command == "faults" and request.method == "POST":
             self.inject(Fault(**payload))
             return Reply.json({"ok": True})
+        if command == "callbacks" and request.method == "POST":
+            try:
+                return Reply.json({"ok": True, "result": self.callbacks.control(payload)})
+            except (KeyError, TypeError, ValueError) as exc:
+                return Reply.json({"ok": False, "error": str(exc)}, status=400)
         if command == "state" and request.method == "GET":
             return Reply.json({r.vendor: r.snapshot() for r in self.routes if hasattr(r, "snapshot")})
         if command.startswith("state/") and request.method == "POST":
@@ -321,6 +328,12 @@ def _default_routes(sandbox: Sandbox) -> list[VendorRoutes]:
 
     # Most specific shape first: Tencent's /v4/ path, Volcengine's Version/HMAC, then ZEGO.
     return [TencentRoutes(sandbox), VolcengineRoutes(sandbox), ZegoRoutes(sandbox)]
+
+
+def _callback_sender(sandbox: Sandbox):
+    from airflow_provider_rtc.sandbox.callbacks import CallbackSender
+
+    return CallbackSender(sandbox.credentials)
 
 
 class _Server(ThreadingHTTPServer):

@@ -175,6 +175,7 @@ class TencentRoutes(VendorRoutes):
         if isinstance(room, Reply):
             return room
         del self.rooms[room["info"]["RoomId"]]
+        self.sandbox.callbacks.room_dismissed(room["info"]["RoomId"])
         return self._envelope()
 
     def _create(self, room_id: str, *, room_name: str | None = None, owner_account: str | None = None,
@@ -220,6 +221,7 @@ class TencentRoutes(VendorRoutes):
     def dissolve_room(self, room_id: str) -> None:
         with self.sandbox.lock:
             del self.rooms[room_id]
+        self.sandbox.callbacks.room_dismissed(room_id)
 
     def pause_mix(self, room_id: str) -> None:
         """Pause a room's mix (an ad break), so ``resume_mcu_task`` has something to resume."""

@@ -155,6 +155,7 @@ class ZegoRoutes(VendorRoutes):
         if body.get("UserId") and body["UserId"] != task["UserId"]:
             return self.error_reply(request, 110200003, "TaskId belongs to another UserId")
         del self.mix_tasks[body["TaskId"]]
+        self.sandbox.callbacks.mix_stopped(task["RoomId"], body["TaskId"])
         return self._ok()
 
     def _do_StopMix(self, request: RawRequest, body: dict) -> Reply:
@@ -216,7 +217,8 @@ class ZegoRoutes(VendorRoutes):
 
     def remove_streams(self, room_id: str) -> None:
         with self.sandbox.lock:
-            self._room(room_id)["streams"] = []
+            closed, self._room(room_id)["streams"] = self._room(room_id)["streams"], []
+        self.sandbox.callbacks.streams_closed(room_id, closed)
 
     def set_users(self, room_id: str, count: int) -> None:
         with self.sandbox.lock:

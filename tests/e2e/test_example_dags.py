@@ -12,10 +12,10 @@ import pytest
 from tests.e2e.conftest import ROOT, run_airflow
 
 DAG_FILES = sorted((ROOT / "dags_examples").glob("*.py"))
-EXAMPLE_DAG_IDS = {"rtc_scheduled_show", "rtc_end_of_show", "rtc_manual_control"}
+EXAMPLE_DAG_IDS = {"rtc_scheduled_show", "rtc_end_of_show", "rtc_manual_control", "rtc_on_vendor_events"}
 
 
-def test_the_three_example_dags_are_there():
+def test_the_example_dags_are_there():
     from airflow.dag_processing.dagbag import DagBag
 
     assert set(DagBag(dag_folder=str(ROOT / "dags_examples")).dag_ids) == EXAMPLE_DAG_IDS
