@@ -27,7 +27,7 @@ SEGMENT_TASK = "bench-segment"
 def _vendors(sandbox) -> dict[str, dict[str, Any]]:
     """Per vendor: the hook, the call, how to reset the state it consumes, and how to check the answer."""
     from airflow_provider_rtc.hooks.tencent import TencentLiveHook
-    from airflow_provider_rtc.hooks.transport import VendorCall
+    from airflow_provider_rtc.hooks.calls import VendorCall
     from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
     from airflow_provider_rtc.hooks.zego import ZegoHook
     from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS

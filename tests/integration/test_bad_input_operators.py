@@ -303,7 +303,7 @@ def test_stop_mix_accepts_every_valid_combination(sandbox, connections, operator
     run_start_auto_mix(room_id=kwargs.get("room_id", "room-1"), mix_task_id=kwargs["mix_task_id"],
                        user_id=kwargs.get("user_id", "host"), mix_output=[{"StreamId": "out"}])
     result = execute(operator(task_id="stop", **kwargs))
-    [call] = assert_accepted(sandbox, operator._ACTION)
+    [call] = assert_accepted(sandbox, operator.action)
     assert json.loads(call.body)["TaskId"] == kwargs["mix_task_id"]
     assert result["already_stopped"] is False
 

@@ -19,11 +19,12 @@ from airflow_provider_rtc.errors import (
 )
 from airflow_provider_rtc.hooks.tencent import (
     REGION_HOSTS,
-    TENCENT_ERRORS,
     TencentLiveHook,
     interpret_tencent,
 )
-from airflow_provider_rtc.hooks.transport import CallSettings, HttpResponse, RetryBudget, VendorCall
+from airflow_provider_rtc.catalogue.tencent import ERRORS as TENCENT_ERRORS
+from airflow_provider_rtc.hooks.calls import HttpResponse, VendorCall
+from airflow_provider_rtc.hooks.retry import CallSettings, RetryBudget
 from airflow_provider_rtc.signing.tencent import decode_usersig, verify_usersig
 
 SDKAPPID = 1400000123
@@ -294,7 +295,6 @@ def test_build_request_shape():
     assert request.params["identifier"] == "administrator"
     assert request.params["contenttype"] == "json"
     assert 0 <= int(request.params["random"]) < 2**32
-    assert request.sensitive == (request.params["usersig"],)
     assert json.loads(request.body) == {"RoomId": "房间"}
     assert request.headers["Content-Type"] == "application/json"
     again = hook.build_request(VendorCall(action="resume_mcu_task", body={"RoomId": "房间"}))
