@@ -316,7 +316,7 @@ class ZegoStreamState(Condition):
 
 # DescribeUsers' Status values are not in the pages found: a user listed with one of these counts
 # as not in the room; listed with any other Status (or none), as in it; not listed, as not in it.
-ABSENT_STATUSES = frozenset({0, "0", "offline", "Offline", "OFFLINE", False})
+ABSENT_STATUSES = frozenset({0, "0", "offline", "Offline", "OFFLINE"})
 
 
 @register
@@ -345,7 +345,7 @@ class ZegoUsersPresent(Condition):
 
     def evaluate(self, result: ApiResult) -> Outcome:
         listed = (result.data or {}).get("UserStatusList") or [] if isinstance(result.data, dict) else []
-        present = [u.get("UserId") for u in listed if isinstance(u, dict)
+        present = [str(u["UserId"]) for u in listed if isinstance(u, dict)
                    and u.get("Status") not in ABSENT_STATUSES and u.get("UserId") in self.user_ids]
         done = set(self.user_ids) <= set(present) if self.until == "present" else not present
         return Outcome(done, self._value(present, result.request_id))

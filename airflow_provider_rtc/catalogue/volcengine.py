@@ -71,7 +71,6 @@ ANSWERS = AnswerFormat(
     success_codes=frozenset(),
 )
 
-_ACCOUNT = "account"
 _SEGMENT_DOCS = ("VENDOR_APIS.md section 2 (segment APIs)", "seeds/volcengine-stop-segment.txt")
 # Segment APIs: Volcengine documents 2020-12-01; BytePlus serves them as 2022-06-01 (section 2).
 SEGMENT_VERSION = "2020-12-01"
@@ -80,33 +79,33 @@ RECORD_VERSION = "2023-11-01"  # volcengine.com/docs/6348/1188215 and /1188200
 BYTEPLUS_RECORD_VERSION = "2022-06-01"  # docs.byteplus.com .../docs-115526 and /docs-116408
 
 ACTIONS = (
-    Action(VENDOR, "StartSegment", "POST", "StartSegmentRequest", RateLimit(150, scope=_ACCOUNT), _SEGMENT_DOCS,
+    Action(VENDOR, "StartSegment", "POST", "StartSegmentRequest", RateLimit(150, scope="account"), _SEGMENT_DOCS,
            version=SEGMENT_VERSION, byteplus_version=BYTEPLUS_SEGMENT_VERSION,
            summary="start slicing a room's audio (a repeated TaskId answers TaskAlreadyExists)"),
-    Action(VENDOR, "StopSegment", "POST", "StopSegmentRequest", RateLimit(150, scope=_ACCOUNT), _SEGMENT_DOCS,
+    Action(VENDOR, "StopSegment", "POST", "StopSegmentRequest", RateLimit(150, scope="account"), _SEGMENT_DOCS,
            version=SEGMENT_VERSION, byteplus_version=BYTEPLUS_SEGMENT_VERSION, summary="stop slicing"),
-    Action(VENDOR, "GetSegmentTask", "GET", "GetSegmentTaskQuery", RateLimit(60, scope=_ACCOUNT), _SEGMENT_DOCS,
+    Action(VENDOR, "GetSegmentTask", "GET", "GetSegmentTaskQuery", RateLimit(60, scope="account"), _SEGMENT_DOCS,
            version="2022-06-01", summary="a segment task's Status (3 ended, 4 failed)"),
-    Action(VENDOR, "GetRoomOnlineUsers", "GET", "GetRoomOnlineUsersQuery", RateLimit(40, scope=_ACCOUNT),
+    Action(VENDOR, "GetRoomOnlineUsers", "GET", "GetRoomOnlineUsersQuery", RateLimit(40, scope="account"),
            ("VENDOR_APIS.md section 2",), version="2023-11-01",
            example={"query": {"AppId": "{app_id}", "RoomId": "catalogue-room"}},
            summary="the users in a room (RoomExists / RoomExist)"),
-    Action(VENDOR, "BanRoomUser", "POST", "BanRoomUserRequest", RateLimit(None, scope=_ACCOUNT),
+    Action(VENDOR, "BanRoomUser", "POST", "BanRoomUserRequest", RateLimit(None, scope="account"),
            ("https://docs.byteplus.com/en/docs/byteplus-rtc/docs-1188353",), version="2023-11-01",
            summary="remove everyone (AppId + RoomId) or one user from a room; ForbiddenInterval keeps them out",
            unconfirmed="BanRoomUser's QPS limit was not in the pages found (its sibling UpdateBanRoomUserRule "
                        "allows 20/s); what it answers for a room that does not exist is not documented, so "
                        "any success or not-found answer counts as closed."),
-    Action(VENDOR, "StartRecord", "POST", "StartRecordRequest", RateLimit(60, scope=_ACCOUNT),
+    Action(VENDOR, "StartRecord", "POST", "StartRecordRequest", RateLimit(60, scope="account"),
            ("https://www.volcengine.com/docs/6348/1188215", "https://docs.byteplus.com/en/docs/byteplus-rtc/docs-115526"),
            version=RECORD_VERSION, byteplus_version=BYTEPLUS_RECORD_VERSION,
            summary="start cloud recording (a repeated TaskId answers TaskAlreadyExists)",
            unconfirmed="That a repeated TaskId answers InvalidParameter.TaskAlreadyExists is documented for the "
                        "segment APIs and assumed here (same task identity AppId + RoomId + TaskId)."),
-    Action(VENDOR, "StopRecord", "POST", "StopRecordRequest", RateLimit(60, scope=_ACCOUNT),
+    Action(VENDOR, "StopRecord", "POST", "StopRecordRequest", RateLimit(60, scope="account"),
            ("https://www.volcengine.com/docs/6348/1188200",), version=RECORD_VERSION,
            byteplus_version=BYTEPLUS_RECORD_VERSION, summary="stop cloud recording"),
-    Action(VENDOR, "GetRecordTask", "GET", "GetRecordTaskQuery", RateLimit(None, scope=_ACCOUNT),
+    Action(VENDOR, "GetRecordTask", "GET", "GetRecordTaskQuery", RateLimit(None, scope="account"),
            ("https://docs.byteplus.com/en/docs/byteplus-rtc/docs-116408",), version=RECORD_VERSION,
            byteplus_version=BYTEPLUS_RECORD_VERSION,
            summary="a recording task's Status (3 ended, 4 failed) and RecordFileList",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from airflow.sdk import BaseHook
@@ -25,7 +24,6 @@ from airflow_provider_rtc.hooks.retry import CLOCK_SKEW_HINT, CallSettings, Retr
 if TYPE_CHECKING:
     import httpx
     import requests
-    from airflow.sdk import Connection
 
     from airflow_provider_rtc.catalogue import Action
 
@@ -72,10 +70,6 @@ class RtcHook(ConnectionSettings, BaseHook):
             if value is not None
         }
         self._session: requests.Session | None = None
-
-    @cached_property
-    def connection(self) -> Connection:
-        return self.get_connection(self.conn_id)
 
     # -- what each vendor supplies ----------------------------------------------------------
 

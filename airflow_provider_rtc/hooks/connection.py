@@ -28,9 +28,12 @@ class ConnectionSettings:
 
     conn_id: str
     conn_type: ClassVar[str]
-    connection: Connection
     _overrides: dict[str, Any]
     name_connection: bool = True
+
+    @cached_property
+    def connection(self) -> Connection:
+        return self.get_connection(self.conn_id)  # type: ignore[attr-defined]  # BaseHook's, next in the MRO
 
     @property
     def where(self) -> str:

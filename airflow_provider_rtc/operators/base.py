@@ -72,7 +72,7 @@ def _generated_init(cls: type, spec: tuple[Arg, ...]):
         position = mro.index(cls) + 1
         while position < len(mro) and _is_generated(mro[position].__dict__.get("__init__")):
             position += 1
-        super(mro[position - 1], self).__init__(**kwargs)
+        super(mro[position - 1], self).__init__(**kwargs)  # type: ignore[arg-type]  # a class, found at run time
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -364,7 +364,7 @@ def json_object(name: str, value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             raise RtcValidationError(name, f"is not valid JSON ({error.msg})") from None
     if not isinstance(value, dict):
         raise RtcValidationError(name, f"must be a JSON object (dict), not {type(value).__name__}")

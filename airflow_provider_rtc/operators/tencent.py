@@ -86,6 +86,7 @@ class TencentLiveApiOperator(GenericCall, TencentBaseOperator):
     arguments = (Arg("command", required=True), Arg("body"), Arg("idempotent", template=False),
                  Arg("validate", default=True, template=False))
     query = None
+    command: str
 
     @property
     def action(self) -> str:  # type: ignore[override]

@@ -193,5 +193,7 @@ class VolcengineRtcApiOperator(GenericCall, VolcengineBaseOperator):
         Arg("idempotent", template=False), Arg("validate", default=True, template=False),
     )
 
+    method: str | None
+
     def generic_options(self) -> dict[str, Any]:
         return {"method": self.method, **self.call_options(None)}

@@ -53,7 +53,9 @@ class StopMixOperator(IdempotentStop, ZegoBaseOperator):
     """Stop a mix task: ``StopMix``. A task that no longer exists counts as stopped (``already_stopped``)."""
 
     action = "StopMix"
-    arguments = (Arg("mix_task_id", "TaskId", required=True), Arg("sequence", "Sequence"), Arg("user_id", "UserId"))
+    arguments: ClassVar[tuple[Arg, ...]] = (
+        Arg("mix_task_id", "TaskId", required=True), Arg("sequence", "Sequence"), Arg("user_id", "UserId"),
+    )
 
 
 class StopAutoMixOperator(StopMixOperator):
@@ -127,6 +129,9 @@ class ZegoApiOperator(GenericCall, ZegoBaseOperator):
         Arg("action", required=True), Arg("body"), Arg("query"), Arg("method"), Arg("endpoint"),
         Arg("idempotent", template=False), Arg("validate", default=True, template=False),
     )
+
+    method: str | None
+    endpoint: str | None
 
     def generic_options(self) -> dict[str, Any]:
         return {"method": self.method, "endpoint": self.endpoint}

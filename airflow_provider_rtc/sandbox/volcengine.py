@@ -185,7 +185,7 @@ class VolcengineRoutes(VendorRoutes):
         if refused is not None:
             return refused
         action, version = request.arg("Action"), request.arg("Version")
-        handler_name = self.ACTIONS.get((action, version))
+        handler_name = self.ACTIONS.get((action or "", version or ""))
         if handler_name is None:
             return self.error_reply(request, "InvalidActionOrVersion",
                                     f"Could not find operation {action} for version {version}.")
@@ -414,11 +414,12 @@ class VolcengineRoutes(VendorRoutes):
     def control(self, payload: dict) -> Any:
         payload = dict(payload)
         command = payload.pop("command")
-        return {
+        handlers: dict[str, Callable[..., Any]] = {
             "configure": self.configure,
             "add_session_token": self.add_session_token,
             "end_segment": self.end_segment,
             "fail_segment": self.fail_segment,
             "end_record": self.end_record,
             "set_room_users": self.set_room_users,
-        }[command](**payload)
+        }
+        return handlers[command](**payload)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import Any, Callable
 
 from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
@@ -89,10 +89,10 @@ class ZegoRoutes(VendorRoutes):
                 if now - seen_at <= SIGNATURE_WINDOW_SECONDS:
                     break
                 del self.seen_nonces[oldest]
-            seen_at = self.seen_nonces.get(nonce)
+            last_seen = self.seen_nonces.get(nonce)
             # The age check keeps the verdict exact even if a test's clock went backwards, leaving
             # an expired nonce behind a newer one.
-            if seen_at is not None and now - seen_at <= SIGNATURE_WINDOW_SECONDS:
+            if last_seen is not None and now - last_seen <= SIGNATURE_WINDOW_SECONDS:
                 # ZEGO does not document a separate code for a replayed nonce; a replay is refused
                 # as a bad signature, which is what a client that reuses nonces must see.
                 return self.error_reply(request, 100000005, "signature error: SignatureNonce already used")
@@ -291,5 +291,7 @@ class ZegoRoutes(VendorRoutes):
 
     def control(self, payload: dict) -> Any:
         command = payload.pop("command")
-        return {"add_stream": self.add_stream, "remove_streams": self.remove_streams,
-                "set_users": self.set_users, "join": self.join, "leave": self.leave}[command](**payload)
+        handlers: dict[str, Callable[..., Any]] = {
+            "add_stream": self.add_stream, "remove_streams": self.remove_streams, "set_users": self.set_users,
+            "join": self.join, "leave": self.leave}
+        return handlers[command](**payload)

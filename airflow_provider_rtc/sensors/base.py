@@ -33,7 +33,7 @@ class RtcConditionSensor(BaseSensorOperator):
     """
 
     conn_id_attr: ClassVar[str]
-    condition_class: ClassVar[type]  # a conditions.Condition subclass, for its vendor limits
+    condition_class: ClassVar[type[Condition]]  # for its vendor limits
     ui_color = "#d9f0e3"
 
     def __init__(

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Sequence
 
 from airflow_provider_rtc.arguments import choice_or_template
-from airflow_provider_rtc.conditions import ZegoMixTask, ZegoRoomStreams, ZegoRoomUsers, ZegoStreamState, ZegoUsersPresent
+from airflow_provider_rtc.conditions import (
+    ZegoMixTask,
+    ZegoRoomStreams,
+    ZegoRoomUsers,
+    ZegoStreamState,
+    ZegoUsersPresent,
+)
 from airflow_provider_rtc.sensors.base import RtcConditionSensor
 
 

@@ -30,8 +30,14 @@ from airflow_provider_rtc.operators.zego import (
 )
 from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS
 from tests import strategies as s
-from tests.integration.bad_input import INVALID, VALID, assert_accepted, assert_refused, execute
-from tests.integration.bad_input import no_connection_lookup  # noqa: F401 - a fixture
+from tests.integration.bad_input import (
+    INVALID,
+    VALID,
+    assert_accepted,
+    assert_refused,
+    execute,
+    no_connection_lookup,  # noqa: F401 - a fixture
+)
 
 # -- what every operator takes -----------------------------------------------------------------------
 

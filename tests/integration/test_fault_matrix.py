@@ -14,14 +14,12 @@ import re
 import socket
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional
 
 import pytest
 
-from airflow_provider_rtc import conditions
+from airflow_provider_rtc import catalogue, conditions
 from airflow_provider_rtc.errors import RtcError
-from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.operators.tencent import (
     ResumeMcuOperator,
     SetMixStreamOperator,
@@ -171,6 +169,12 @@ def _example(action: catalogue.Action) -> dict[str, Any]:
     return fill(dict(action.example))
 
 
+def _catalogue_call(target: fm.Target) -> OperatorHarness:
+    action = catalogue.get(target.vendor, target.action)
+    return OperatorHarness(setup=lambda sb: None, build=lambda ctx: generic_operator(action, **OPERATOR_ARGS),
+                           effect=None)
+
+
 def generic_operator(action: catalogue.Action, **kwargs):
     """The vendor's generic operator calling ``action`` with its example request."""
     name = "command" if action.vendor == "tencent" else "action"
@@ -258,15 +262,7 @@ OPERATORS: dict[str, OperatorHarness] = {
                                                  **OPERATOR_ARGS),
         effect=lambda sb, ctx: int(_tencent(sb).snapshot()["rooms"]["show-1"]["layout"] is not None),
     ),
-    **{
-        target.name: OperatorHarness(
-            setup=lambda sb: None,
-            build=lambda ctx, action=catalogue.get(target.vendor, target.action): generic_operator(
-                action, **OPERATOR_ARGS),
-            effect=None,
-        )
-        for target in fm.CATALOGUE_CALLS
-    },
+    **{target.name: _catalogue_call(target) for target in fm.CATALOGUE_CALLS},
     "ResumeMcuOperator": OperatorHarness(
         setup=_paused_room,
         build=lambda ctx: ResumeMcuOperator(room_id="show-1", **OPERATOR_ARGS),
@@ -481,7 +477,7 @@ def assert_fresh_signatures(records, vendor: str) -> None:
         randoms = [r.query["random"][0] for r in records]
         assert len(set(randoms)) == len(randoms), "random repeated across attempts"
         # The UserSig is cached by design; but once Tencent rejected one, it is never sent again.
-        for rejected, following in zip(records, records[1:]):
+        for rejected, following in zip(records, records[1:], strict=False):
             if isinstance(rejected.code, int) and 70001 <= rejected.code <= 70050:
                 assert following.query["usersig"] != rejected.query["usersig"], "a rejected UserSig was sent again"
 

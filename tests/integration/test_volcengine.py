@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-from datetime import datetime, timedelta, timezone
-
 import time
 
 import pytest

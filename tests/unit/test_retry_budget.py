@@ -4,8 +4,8 @@ import pickle
 
 import pytest
 
-from airflow_provider_rtc.errors import ErrorKind, RtcApiError, RtcAuthError, RtcClockSkewError, api_error
 from airflow_provider_rtc.catalogue.zego import ERRORS as ZEGO_ERRORS
+from airflow_provider_rtc.errors import ErrorKind, RtcApiError, RtcAuthError, RtcClockSkewError, api_error
 from airflow_provider_rtc.hooks.answers import http_status_error
 from airflow_provider_rtc.hooks.calls import HttpResponse, VendorCall
 from airflow_provider_rtc.hooks.retry import CallSettings, RetryBudget

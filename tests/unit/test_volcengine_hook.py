@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from airflow_provider_rtc.catalogue.volcengine import ERRORS as VOLCENGINE_ERRORS
 from airflow_provider_rtc.errors import (
     ErrorKind,
     RtcApiError,
@@ -19,7 +20,6 @@ from airflow_provider_rtc.errors import (
     RtcNotFoundError,
     RtcValidationError,
 )
-from airflow_provider_rtc.catalogue.volcengine import ERRORS as VOLCENGINE_ERRORS
 from airflow_provider_rtc.hooks.calls import HttpResponse, VendorCall
 from airflow_provider_rtc.hooks.clock import Clock
 from airflow_provider_rtc.hooks.volcengine import (
