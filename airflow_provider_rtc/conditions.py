@@ -65,7 +65,7 @@ class Condition:
     def describe(self) -> str:
         """What is awaited, for log lines."""
         fields = ", ".join(f"{key}={value}" for key, value in asdict(self).items())  # type: ignore[call-overload]
-        return f"{self.vendor} {self.action} ({fields})"
+        return f"{catalogue.answer_format(self.vendor).vendor} {self.action} ({fields})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **asdict(self)}  # type: ignore[call-overload]

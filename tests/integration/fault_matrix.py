@@ -42,7 +42,7 @@ Code = Union[int, str]
 # Roles: how a caller may react to a fault. The README's columns, in this order.
 ROLES: dict[str, str] = {
     "call": "Operators",
-    "start": "StartSegmentOperator",
+    "start": "Idempotent starts (caller's TaskId)",
     "stop": "Stop / close-room operators",
     "create": "StartASROperator (not idempotent)",
     "poke": "Sensors, poke / reschedule",
