@@ -237,6 +237,10 @@ class RtcBaseOperator(BaseOperator):
         return "query" if self.catalogue_entry().method == "GET" else "body"
 
     def execute(self, context: Context) -> dict[str, Any]:
+        return self.perform()
+
+    def perform(self) -> dict[str, Any]:
+        """The operator's work (``execute`` stays here, where Airflow's executor safeguard wraps it)."""
         from airflow_provider_rtc.errors import RtcApiError
 
         # Every argument is checked before the connection is read; then one call, one log line.
@@ -381,7 +385,7 @@ class GenericCall:
     validate: Any
     idempotent: Any
 
-    def execute(self, context) -> dict[str, Any]:
+    def perform(self) -> dict[str, Any]:
         from airflow_provider_rtc import arguments
 
         self.hook_overrides()  # type: ignore[attr-defined]
