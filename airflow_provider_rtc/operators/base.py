@@ -42,6 +42,7 @@ class Arg:
         the operator's own switches (``fail_if_not_found``).
     :param required: no default; Airflow reports it missing at DAG parse.
     :param template: rendered by Jinja (a template field).
+    :param note: the rule or unit worth knowing, for the README's operator tables.
     """
 
     name: str
@@ -49,6 +50,7 @@ class Arg:
     required: bool = False
     default: Any = None
     template: bool = True
+    note: str = ""
 
 
 def _is_generated(init: Any) -> bool:

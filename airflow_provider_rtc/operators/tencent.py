@@ -38,7 +38,7 @@ class ResumeMcuOperator(TencentBaseOperator):
     """
 
     action = "resume_mcu_task"
-    arguments = (Arg("room_id", "RoomId", required=True),)
+    arguments = (Arg("room_id", "RoomId", required=True, note="≤ 48 bytes UTF-8"),)
 
 
 class SetMixStreamOperator(TencentBaseOperator):
@@ -55,8 +55,10 @@ class SetMixStreamOperator(TencentBaseOperator):
     """
 
     action = "set_mix_stream"
-    arguments = (Arg("room_id", "RoomId", required=True), Arg("layout_mode", "LayoutMode", required=True),
-                 Arg("video_encode", "VideoEncode"), Arg("layout_info", "LayoutInfo"))
+    arguments = (Arg("room_id", "RoomId", required=True),
+                 Arg("layout_mode", "LayoutMode", required=True, note="0 grid, 1000 custom"),
+                 Arg("video_encode", "VideoEncode", note='{"Width", "Height"}'),
+                 Arg("layout_info", "LayoutInfo", note='{"LayoutList": [...], "MaxUserLayout"}'))
 
 
 class TencentDestroyRoomOperator(IdempotentClose, TencentBaseOperator):
@@ -83,7 +85,7 @@ class TencentLiveApiOperator(GenericCall, TencentBaseOperator):
     :param idempotent: False for commands that create something on every call (e.g. ``create_room``).
     """
 
-    arguments = (Arg("command", required=True), Arg("body"), Arg("idempotent", template=False),
+    arguments = (Arg("command", required=True), Arg("body", note="dict or JSON text"), Arg("idempotent", template=False),
                  Arg("validate", default=True, template=False))
     query = None
     command: str

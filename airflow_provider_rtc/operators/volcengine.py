@@ -107,8 +107,8 @@ class StartSegmentOperator(IdempotentStart, VolcengineBaseOperator):
     action = "StartSegment"
     arguments = (
         Arg("room_id", "RoomId", required=True), Arg("segment_task_id", "TaskId", required=True),
-        Arg("business_id", "BusinessId"), Arg("target_streams", "TargetStreams"), Arg("duration", "Duration"),
-        Arg("max_idle_time", "MaxIdleTime"), Arg("storage_config", "StorageConfig"), Arg("control", "Control"),
+        Arg("business_id", "BusinessId"), Arg("target_streams", "TargetStreams"), Arg("duration", "Duration", note="1..600 s"),
+        Arg("max_idle_time", "MaxIdleTime", note="1..86400"), Arg("storage_config", "StorageConfig"), Arg("control", "Control"),
         Arg("identifier", "Identifier"), Arg("handle", "Handle"),
     )
 
@@ -142,7 +142,7 @@ class StartRecordOperator(IdempotentStart, VolcengineBaseOperator):
     action = "StartRecord"
     arguments = (
         Arg("room_id", "RoomId", required=True), Arg("record_task_id", "TaskId", required=True),
-        Arg("business_id", "BusinessId"), Arg("record_mode", "RecordMode"), Arg("target_streams", "TargetStreams"),
+        Arg("business_id", "BusinessId"), Arg("record_mode", "RecordMode", note="0 mixed, 1 single-stream"), Arg("target_streams", "TargetStreams", note="≤ 17 streams"),
         Arg("encode", "Encode"), Arg("layout", "Layout"), Arg("control", "Control"),
         Arg("file_format_config", "FileFormatConfig"), Arg("file_name_config", "FileNameConfig"),
         Arg("storage_config", "StorageConfig"),
@@ -170,7 +170,8 @@ class VolcengineCloseRoomOperator(IdempotentClose, VolcengineBaseOperator):
     """
 
     action = "BanRoomUser"
-    arguments = (Arg("room_id", "RoomId", required=True), Arg("forbidden_interval", "ForbiddenInterval"))
+    arguments = (Arg("room_id", "RoomId", required=True),
+                 Arg("forbidden_interval", "ForbiddenInterval", note="0..259290 s"))
 
 
 class VolcengineRtcApiOperator(GenericCall, VolcengineBaseOperator):
@@ -189,7 +190,7 @@ class VolcengineRtcApiOperator(GenericCall, VolcengineBaseOperator):
     """
 
     arguments = (
-        Arg("action", required=True), Arg("body"), Arg("query"), Arg("method"),
+        Arg("action", required=True), Arg("body", note="dict or JSON text"), Arg("query"), Arg("method", note="GET/POST"),
         Arg("idempotent", template=False), Arg("validate", default=True, template=False),
     )
 

@@ -42,10 +42,12 @@ class StartAutoMixOperator(ZegoBaseOperator):
     action = "StartAutoMix"
     arguments = (
         Arg("room_id", "RoomId", required=True), Arg("mix_task_id", "TaskId", required=True),
-        Arg("user_id", "UserId", required=True), Arg("mix_output", "MixOutput", required=True),
-        Arg("extra_mix_input", "ExtraMixInput"), Arg("sequence", "Sequence"), Arg("user_data", "UserData"),
-        Arg("sound_level", "SoundLevel"), Arg("by_pass", "ByPass"), Arg("sound_channel", "SoundChannel"),
-        Arg("alignment_type", "AlignmentType"), Arg("recv_buffer_level", "RecvBufferLevel"), Arg("ex_para", "ExPara"),
+        Arg("user_id", "UserId", required=True), Arg("mix_output", "MixOutput", required=True, note="1..3"),
+        Arg("extra_mix_input", "ExtraMixInput", note="≤ 9"), Arg("sequence", "Sequence"),
+        Arg("user_data", "UserData", note="base64, ≤ 4000 bytes"), Arg("sound_level", "SoundLevel", note="0/1"),
+        Arg("by_pass", "ByPass", note="0/1"), Arg("sound_channel", "SoundChannel", note="1/2"),
+        Arg("alignment_type", "AlignmentType", note="0..2"),
+        Arg("recv_buffer_level", "RecvBufferLevel", note="0..4000 ms"), Arg("ex_para", "ExPara"),
     )
 
 
@@ -80,9 +82,9 @@ class StartASROperator(ZegoBaseOperator):
 
     action = "StartRealtimeASRTask"
     arguments = (
-        Arg("room_id", "RoomId", required=True), Arg("hot_words", "ASR.HotWord"),
-        Arg("engine_model_type", "ASR.Params.engine_model_type"),
-        Arg("vad_silence_segmentation", "ASR.VADSilenceSegmentation"),
+        Arg("room_id", "RoomId", required=True), Arg("hot_words", "ASR.HotWord", note='"word|weight,...", ≤ 128'),
+        Arg("engine_model_type", "ASR.Params.engine_model_type", note="16k_zh/16k_en/16k_ar"),
+        Arg("vad_silence_segmentation", "ASR.VADSilenceSegmentation", note="200..2000 ms"),
     )
 
 
@@ -104,8 +106,8 @@ class ZegoCloseRoomOperator(IdempotentClose, ZegoBaseOperator):
     """
 
     action = "CloseRoom"
-    arguments = (Arg("room_id", "RoomId", required=True), Arg("custom_reason", "CustomReason"),
-                 Arg("room_close_callback", "RoomCloseCallback"))
+    arguments = (Arg("room_id", "RoomId", required=True), Arg("custom_reason", "CustomReason", note="≤ 256 bytes"),
+                 Arg("room_close_callback", "RoomCloseCallback", note="bool"))
 
 
 class ZegoApiOperator(GenericCall, ZegoBaseOperator):
@@ -126,7 +128,8 @@ class ZegoApiOperator(GenericCall, ZegoBaseOperator):
     """
 
     arguments = (
-        Arg("action", required=True), Arg("body"), Arg("query"), Arg("method"), Arg("endpoint"),
+        Arg("action", required=True), Arg("body", note="dict or JSON text"), Arg("query"),
+        Arg("method", note="GET/POST"), Arg("endpoint", note="rtc/asr"),
         Arg("idempotent", template=False), Arg("validate", default=True, template=False),
     )
 
