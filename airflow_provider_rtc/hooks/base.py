@@ -19,7 +19,7 @@ from airflow_provider_rtc.hooks import answers, transport
 from airflow_provider_rtc.hooks.calls import ApiResult, HttpRequest, HttpResponse, VendorCall
 from airflow_provider_rtc.hooks.clock import Clock
 from airflow_provider_rtc.hooks.connection import ConnectionSettings
-from airflow_provider_rtc.hooks.retry import CLOCK_SKEW_HINT, CallSettings, RetryBudget
+from airflow_provider_rtc.hooks.retry import CLOCK_SKEW_HINT, RetryBudget
 
 if TYPE_CHECKING:
     import httpx
@@ -32,7 +32,11 @@ CONNECTION_TEST_SETTINGS = dict(connect_timeout=3.0, read_timeout=5.0, max_retri
 
 
 class RtcHook(ConnectionSettings, BaseHook):
-    """Base hook: subclasses set the class attributes and implement ``build_request``."""
+    """Base hook: subclasses set the class attributes and implement ``build_request``.
+
+    :param clock: the :class:`~airflow_provider_rtc.hooks.clock.Clock` (or a wall-time function)
+        that signatures, retry budgets and sleeps read; the system clock by default.
+    """
 
     conn_name_attr: ClassVar[str]
     default_conn_name: ClassVar[str]
@@ -293,5 +297,3 @@ class RtcHook(ConnectionSettings, BaseHook):
             self.close()
         return True, f"{self.vendor} reachable and the signature was accepted"
 
-
-__all__ = ["CallSettings", "RtcHook"]

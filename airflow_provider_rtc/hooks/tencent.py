@@ -219,10 +219,3 @@ class TencentLiveHook(RtcHook):
         # "The room does not exist" proves the UserSig was accepted.
         return error.is_not_found
 
-
-def interpret_tencent(call, response):
-    """Tencent's answer through the shared interpreter (kept for callers of the old name)."""
-    from airflow_provider_rtc.catalogue import tencent
-    from airflow_provider_rtc.hooks.answers import interpret
-
-    return interpret(tencent.ANSWERS, call, response)

@@ -207,16 +207,3 @@ class VolcengineRtcHook(RtcHook):
         return error.code is not None and error.code not in ("ServiceNotFound", "MissingParameter",
                                                               "InvalidActionOrVersion")
 
-
-def interpret_volcengine(call, response):
-    """Volcengine's answer through the shared interpreter (kept for callers of the old name)."""
-    from airflow_provider_rtc.catalogue import volcengine
-    from airflow_provider_rtc.hooks.answers import interpret
-
-    return interpret(volcengine.ANSWERS, call, response)
-
-
-def classify_volcengine(code, *, http_status: int = 200):
-    from airflow_provider_rtc.catalogue.volcengine import ERRORS
-
-    return ERRORS.classify(code, http_status=http_status)

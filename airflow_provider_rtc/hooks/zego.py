@@ -95,10 +95,3 @@ class ZegoHook(RtcHook):
         # DescribeUserNum of a dummy room: a cheap signed read; an unknown room answers 0 users.
         return self.call("DescribeUserNum", query={"RoomId": "airflow-connection-test"})
 
-
-def interpret_zego(call, response):
-    """ZEGO's answer through the shared interpreter (kept for callers of the old name)."""
-    from airflow_provider_rtc.catalogue import zego
-    from airflow_provider_rtc.hooks.answers import interpret
-
-    return interpret(zego.ANSWERS, call, response)

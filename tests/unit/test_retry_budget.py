@@ -4,12 +4,17 @@ import pickle
 
 import pytest
 
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.catalogue.zego import ERRORS as ZEGO_ERRORS
 from airflow_provider_rtc.errors import ErrorKind, RtcApiError, RtcAuthError, RtcClockSkewError, api_error
-from airflow_provider_rtc.hooks.answers import http_status_error
+from airflow_provider_rtc.hooks.answers import http_status_error, interpret
 from airflow_provider_rtc.hooks.calls import HttpResponse, VendorCall
 from airflow_provider_rtc.hooks.retry import CallSettings, RetryBudget
-from airflow_provider_rtc.hooks.zego import interpret_zego
+
+
+def interpret_zego(call, response):
+    """The shared interpreter with the zego answer format, as the hook uses it."""
+    return interpret(catalogue.answer_format("zego"), call, response)
 
 
 class FakeClock:

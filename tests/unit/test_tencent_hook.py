@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from airflow.sdk import Connection
 
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.catalogue.tencent import ERRORS as TENCENT_ERRORS
 from airflow_provider_rtc.errors import (
     ErrorKind,
@@ -18,14 +19,20 @@ from airflow_provider_rtc.errors import (
     RtcNotFoundError,
     RtcValidationError,
 )
+from airflow_provider_rtc.hooks.answers import interpret
 from airflow_provider_rtc.hooks.calls import HttpResponse, VendorCall
 from airflow_provider_rtc.hooks.retry import CallSettings, RetryBudget
 from airflow_provider_rtc.hooks.tencent import (
     REGION_HOSTS,
     TencentLiveHook,
-    interpret_tencent,
 )
 from airflow_provider_rtc.signing.tencent import decode_usersig, verify_usersig
+
+
+def interpret_tencent(call, response):
+    """The shared interpreter with the tencent answer format, as the hook uses it."""
+    return interpret(catalogue.answer_format("tencent"), call, response)
+
 
 SDKAPPID = 1400000123
 KEY = "unit0test0tencent0key0000000000000000000000000000000"

@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.catalogue.volcengine import ERRORS as VOLCENGINE_ERRORS
 from airflow_provider_rtc.errors import (
     ErrorKind,
@@ -20,15 +21,22 @@ from airflow_provider_rtc.errors import (
     RtcNotFoundError,
     RtcValidationError,
 )
+from airflow_provider_rtc.hooks.answers import interpret
 from airflow_provider_rtc.hooks.calls import HttpResponse, VendorCall
 from airflow_provider_rtc.hooks.clock import Clock
-from airflow_provider_rtc.hooks.volcengine import (
-    VolcengineRtcHook,
-    classify_volcengine,
-    interpret_volcengine,
-)
+from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
 from airflow_provider_rtc.sandbox.volcengine_verify import verify_v4
 from tests.conftest import set_connection
+
+
+def interpret_volcengine(call, response):
+    """The shared interpreter with the volcengine answer format, as the hook uses it."""
+    return interpret(catalogue.answer_format("volcengine"), call, response)
+
+
+def classify_volcengine(code, *, http_status: int = 200):
+    return VOLCENGINE_ERRORS.classify(code, http_status=http_status)
+
 
 AK = "AKLTunit000000000000"
 SK = "unit-secret-access-key-0000000000"
