@@ -292,7 +292,8 @@ class RtcBaseOperator(BaseOperator):
 
         flags = [key for key, flag in value.items() if isinstance(flag, bool) and flag]
         if error is not None:
-            said = f"{error.vendor} answered code {error.code} ({error.message or error.kind.value})"
+            said = (f"{error.vendor} answered code {error.code} ({error.message or error.kind.value}): "
+                    f"{getattr(self, 'accepted_hint', 'accepted')}")
         else:
             attempts = api_result.attempts if api_result else 1
             said = f"{hook.vendor} said OK ({summarize(value.get('data'))})" + (
@@ -314,19 +315,15 @@ class IdempotentStop:
     switches: ClassVar[tuple[Arg, ...]] = (Arg("fail_if_not_found", default=False, template=False),)
     done_flag: ClassVar[str] = "already_stopped"
     fail_if_not_found: bool
-    log: Any
 
     def success_flags(self) -> dict[str, bool]:
         return {self.done_flag: False}
 
+    accepted_hint: ClassVar[str] = "the vendor says it does not exist; fail_if_not_found=True fails instead"
+
     def accept_error(self, error: RtcApiError) -> dict[str, Any] | None:
         if not error.is_not_found or self.fail_if_not_found:
             return None
-        self.log.warning(
-            "%s %s: the vendor says it does not exist (code %s); treating it as %s. "
-            "Set fail_if_not_found=True to fail instead.",
-            error.vendor, error.action, error.code, self.done_flag.replace("_", " "),
-        )
         return {"request_id": error.request_id, "data": None, self.done_flag: True}
 
 
@@ -342,20 +339,17 @@ class IdempotentStart:
 
     switches: ClassVar[tuple[Arg, ...]] = (Arg("fail_if_already_running", default=False, template=False),)
     fail_if_already_running: bool
-    log: Any
 
     def success_flags(self) -> dict[str, bool]:
         return {"already_running": False}
+
+    accepted_hint: ClassVar[str] = "the task is already running; fail_if_already_running=True fails instead"
 
     def accept_error(self, error: RtcApiError) -> dict[str, Any] | None:
         from airflow_provider_rtc.errors import ErrorKind
 
         if error.kind is not ErrorKind.ALREADY_EXISTS or self.fail_if_already_running:
             return None
-        self.log.warning(
-            "%s %s: the task is already running; treating the start as done. "
-            "Set fail_if_already_running=True to fail instead.", error.vendor, error.action,
-        )
         return {"request_id": error.request_id, "data": None, "already_running": True}
 
 

@@ -121,7 +121,8 @@ def test_every_operator_logs_one_line_of_what_it_did_and_what_the_vendor_said(sa
     stopped, already = logs.lines("ZEGO StopMix [")
     assert stopped.startswith("ZEGO StopMix [mix_task_id=mix-1, user_id=None]: done; ZEGO said OK (no data);")
     assert already.startswith("ZEGO StopMix [mix_task_id=mix-1, user_id=None]: done, already stopped; "
-                              "ZEGO answered code 110209001 (mix task does not exist); RequestId")
+                              "ZEGO answered code 110209001 (mix task does not exist): the vendor says it does not exist; "
+                              "fail_if_not_found=True fails instead; RequestId")
     assert SANDBOX_CREDENTIALS["zego"]["server_secret"] not in logs.text
     assert "Signature=" not in "".join(logs.lines("ZEGO Stop"))
 
