@@ -92,6 +92,7 @@ ACTIONS = (
            summary="the users in a room (RoomExists / RoomExist)"),
     Action(VENDOR, "BanRoomUser", "POST", "BanRoomUserRequest", RateLimit(None, scope="account"),
            ("https://docs.byteplus.com/en/docs/byteplus-rtc/docs-1188353",), version="2023-11-01",
+           example={"body": {"AppId": "{app_id}", "RoomId": "catalogue-room"}},
            summary="remove everyone (AppId + RoomId) or one user from a room; ForbiddenInterval keeps them out",
            unconfirmed="BanRoomUser's QPS limit was not in the pages found (its sibling UpdateBanRoomUserRule "
                        "allows 20/s); what it answers for a room that does not exist is not documented, so "
