@@ -9,7 +9,6 @@ per-resource rate limit.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -296,8 +295,8 @@ class ZegoStreamState(Condition):
         _until(self, ("live", "gone"))
 
     def request(self) -> dict[str, Any]:
-        # Sequence must increase per StreamId; a millisecond timestamp is ZEGO's advice.
-        return {"query": {"StreamId": self.stream_id, "Sequence": str(time.time_ns() // 1_000_000)}}
+        # Sequence must increase per StreamId: the hook stamps a fresh one on every attempt.
+        return {"query": {"StreamId": self.stream_id, "Sequence": "0"}}
 
     def _value(self, live: bool, request_id: str | None, code: Any = 0) -> dict[str, Any]:
         return {"stream_id": self.stream_id, "live": live, "code": code, "request_id": request_id}

@@ -128,6 +128,9 @@ class Action:
     example: Mapping[str, Any] = field(default_factory=dict)
     # Model field -> the name sent on the wire, where they differ (ZEGO's "RoomId[]" lists).
     wire_names: Mapping[str, str] = field(default_factory=dict)
+    # Query fields that must strictly increase per call (ZEGO's Sequence): the hook writes a fresh
+    # millisecond stamp into them on every attempt, retries included.
+    increasing: tuple[str, ...] = ()
     summary: str = ""
     unconfirmed: str = ""
 

@@ -94,6 +94,9 @@ ACTIONS = (
     Action(VENDOR, "DescribeRTCStreamState", "GET", "DescribeRTCStreamStateQuery", RateLimit(per_second=40),
            ("https://www.zegocloud.com/docs/real-time-voice-server/api-reference/media-service/"
             "describe-rtc-stream-state", "https://docs.zegocloud.com/article/9793"), host="rtc",
+           # "For the same StreamId, within 10 consecutive seconds, the request sequence number must be
+           # strictly increasing" (zegocloud.com resume-rtc-stream / describe-rtc-stream-state pages).
+           increasing=("Sequence",),
            summary="whether a stream is live on the RTC server (Code 0 active, 41004 no such stream, 41006 closed)",
            unconfirmed="Whether 41004/41006 come as the envelope's Code (an error answer) or inside Data is not "
                        "settled by the pages found; the sensor reads both (error code, or Data.Code / Data.State)."),

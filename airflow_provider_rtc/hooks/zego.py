@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.errors import RtcConfigError, RtcValidationError
 from airflow_provider_rtc.hooks.base import RtcHook
 from airflow_provider_rtc.hooks.calls import ApiResult, HttpRequest, VendorCall, query_value
@@ -46,6 +47,12 @@ class ZegoHook(RtcHook):
 
     def __init__(self, zego_conn_id: str = default_conn_name, **kwargs):
         super().__init__(zego_conn_id, **kwargs)
+        self._last_sequence = 0
+
+    def _next_sequence(self) -> int:
+        """A millisecond stamp, strictly above the last one this hook sent (ZEGO's Sequence rule)."""
+        self._last_sequence = max(self._last_sequence + 1, int(self.clock.time() * 1000))
+        return self._last_sequence
 
     @cached_property
     def config(self) -> ZegoConfig:
@@ -76,6 +83,9 @@ class ZegoHook(RtcHook):
         if config.is_test and endpoint == "rtc":
             params["IsTest"] = "true"
         params.update({key: query_value(key, value) for key, value in call.query.items() if value is not None})
+        entry = catalogue.find("zego", call.action)
+        for name in entry.increasing if entry else ():
+            params[name] = str(self._next_sequence())
         body = None
         headers = {"Accept": "application/json"}
         if call.method == "POST":

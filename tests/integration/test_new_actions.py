@@ -157,6 +157,15 @@ def test_stream_state_sensor_waits_for_live_then_for_gone(sandbox, connections):
     assert value["live"] is False and value["code"] == 41006  # closed
 
 
+def test_stream_state_retries_carry_a_fresh_increasing_sequence(sandbox, connections):
+    sandbox.route("zego").add_stream("show", "host-cam")
+    sandbox.inject(kind="http", status=503, count=2, vendor="zego", action="DescribeRTCStreamState")
+    sensor = ZegoStreamStateSensor(task_id="live", stream_id="host-cam", request_retries=2, **SENSOR)
+    assert sensor.execute(context={})["live"] is True
+    sequences = [int(r.query["Sequence"][0]) for r in sandbox.received("DescribeRTCStreamState")]
+    assert len(sequences) == 3 and sequences == sorted(set(sequences))  # one poke: the first try and two retries
+
+
 def test_users_present_sensor(sandbox, connections):
     zego = sandbox.route("zego")
     zego.join("show", "host")
