@@ -121,9 +121,10 @@ class RtcHook(ConnectionSettings, BaseHook):
         if not isinstance(action, str) or not action.strip():
             raise RtcValidationError("action", "must be the vendor's action / command name")
         entry = catalogue.find(self.vendor_key, action)
-        method = (method or (entry.method if entry else "POST")).upper()
-        if method not in ("GET", "POST"):
+        method = method or (entry.method if entry else "POST")
+        if not isinstance(method, str) or method.upper() not in ("GET", "POST"):
             raise RtcValidationError("method", f"must be GET or POST, got {method!r}")
+        method = method.upper()
         if body is not None and not isinstance(body, dict):
             raise RtcValidationError("body", f"must be a JSON object (dict), not {type(body).__name__}")
         if query is not None and not isinstance(query, dict):

@@ -266,8 +266,7 @@ class RtcBaseOperator(BaseOperator):
         return hook.call(self.action, **{self.request_kind(): request}, validate=False, **self.call_options(hook))
 
     def prevalidate(self) -> None:
-        """Checks that need no connection, run before it is read (Volcengine: the API version and
-        every field against a stand-in AppId)."""
+        """Checks that need no connection, run before it is read (Volcengine: the API version)."""
 
     # -- outcomes ---------------------------------------------------------------------------------------
 
