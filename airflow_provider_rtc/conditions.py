@@ -291,7 +291,8 @@ class ZegoStreamState(Condition):
     until: str = "live"
 
     def __post_init__(self):
-        self.check_fields({"StreamId": ("stream_id", self.stream_id), "Sequence": ("stream_id", "1")})
+        # Sequence is the hook's to stamp; a placeholder lets the model check the stream id alone.
+        self.check_fields({"StreamId": ("stream_id", self.stream_id), "Sequence": ("stream_id", "0")})
         _until(self, ("live", "gone"))
 
     def request(self) -> dict[str, Any]:
