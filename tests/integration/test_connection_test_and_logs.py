@@ -16,7 +16,7 @@ from airflow_provider_rtc.operators.zego import StartAutoMixOperator, StopMixOpe
 from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS
 from airflow_provider_rtc.sensors.zego import ZegoRoomUsersSensor
 from tests.conftest import FAST, set_connection
-from tests.integration.sensor_helpers import defer, later, run_trigger
+from tests.integration.sensor_helpers import after_requests, defer, run_trigger
 
 # The UI tests a connection under a random temporary id like this one.
 TEMP_ID = "XwF2wxmC"
@@ -142,7 +142,7 @@ def test_sensors_log_what_they_saw_and_the_trigger_reports_progress_at_a_modest_
                                  deferrable=True, timeout=600)
     trigger, kwargs = defer(sensor)
     assert kwargs["gives_up_at"]  # the sensor's timeout, for the progress line
-    later(0.6, zego.set_users, "show", 3)
+    after_requests(sandbox, "DescribeUserNum", 3, zego.set_users, "show", 3)  # three polls see it empty
     event = run_trigger(trigger)
     polls = len(sandbox.received("DescribeUserNum")) - before - 1  # minus the worker's first poke
     assert event.payload["status"] == "done" and polls >= 3

@@ -21,7 +21,7 @@ from airflow_provider_rtc.operators.zego import ZegoApiOperator, ZegoCloseRoomOp
 from airflow_provider_rtc.sensors.volcengine import VolcengineRecordTaskSensor
 from airflow_provider_rtc.sensors.zego import ZegoStreamStateSensor, ZegoUsersPresentSensor
 from tests.conftest import FAST
-from tests.integration.sensor_helpers import defer, later, run_trigger
+from tests.integration.sensor_helpers import after_requests, defer, later, run_trigger
 
 SENSOR = {"poke_interval": 0.1, "timeout": 20}
 
@@ -143,7 +143,7 @@ def test_the_catalogue_picks_bytepluss_version_by_host(monkeypatch):
 
 def test_stream_state_sensor_waits_for_live_then_for_gone(sandbox, connections):
     zego = sandbox.route("zego")
-    later(0.3, zego.add_stream, "show", "host-cam")
+    after_requests(sandbox, "DescribeRTCStreamState", 2, zego.add_stream, "show", "host-cam")
     live = ZegoStreamStateSensor(task_id="live", stream_id="host-cam", **SENSOR).execute(context={})
     assert live["live"] is True and live["stream_id"] == "host-cam"
     sequences = [int(r.query["Sequence"][0]) for r in sandbox.received("DescribeRTCStreamState")]
@@ -152,7 +152,7 @@ def test_stream_state_sensor_waits_for_live_then_for_gone(sandbox, connections):
     gone_sensor = ZegoStreamStateSensor(task_id="gone", stream_id="host-cam", until="gone", deferrable=True,
                                         **SENSOR)
     trigger, _ = defer(gone_sensor)
-    later(0.3, zego.remove_streams, "show")
+    after_requests(sandbox, "DescribeRTCStreamState", 1, zego.remove_streams, "show")
     value = gone_sensor.execute_complete({}, run_trigger(trigger).payload)
     assert value["live"] is False and value["code"] == 41006  # closed
 
