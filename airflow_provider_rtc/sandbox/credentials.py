@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-SANDBOX_CREDENTIALS = {
+SANDBOX_CREDENTIALS: dict[str, dict[str, Any]] = {
     "zego": {"app_id": 1234567890, "server_secret": "sandbox0zego0server0secret0000000",
              "callback_secret": "sandbox0zego0callback0secret00000"},
     "volcengine": {

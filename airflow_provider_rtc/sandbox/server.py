@@ -15,10 +15,15 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal, overload
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connection_env
+
+if TYPE_CHECKING:
+    from airflow_provider_rtc.sandbox.tencent import TencentRoutes
+    from airflow_provider_rtc.sandbox.volcengine import VolcengineRoutes
+    from airflow_provider_rtc.sandbox.zego import ZegoRoutes
 
 # A request's body larger than this is refused: nothing the provider sends comes close.
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -124,6 +129,14 @@ class VendorRoutes:
     def reset(self) -> None:
         """Forget all state (tasks, rooms, seen nonces)."""
 
+    def snapshot(self) -> dict[str, Any]:
+        """The vendor's state, for tests and the control API."""
+        raise NotImplementedError
+
+    def control(self, payload: dict) -> Any:
+        """Steer the vendor's state (the control API's ``state/<vendor>``)."""
+        raise NotImplementedError
+
 
 class Sandbox:
     """Run the sandbox on loopback in a background thread (a context manager).
@@ -133,7 +146,7 @@ class Sandbox:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, lifetime: float = 3600.0,
-                 credentials: dict | None = None):
+                 credentials: dict[str, dict[str, Any]] | None = None):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox listens on loopback only")
         self.credentials = credentials or SANDBOX_CREDENTIALS
@@ -151,7 +164,7 @@ class Sandbox:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     @property
     def port(self) -> int:
@@ -227,6 +240,15 @@ class Sandbox:
         }
         return {vendor: tasks for vendor, tasks in running.items() if tasks}
 
+    @overload
+    def route(self, vendor: Literal["zego"]) -> ZegoRoutes: ...
+    @overload
+    def route(self, vendor: Literal["volcengine"]) -> VolcengineRoutes: ...
+    @overload
+    def route(self, vendor: Literal["tencent"]) -> TencentRoutes: ...
+    @overload
+    def route(self, vendor: str) -> VendorRoutes: ...
+
     def route(self, vendor: str) -> VendorRoutes:
         return next(r for r in self.routes if r.vendor == vendor)
 
@@ -276,6 +298,7 @@ class Sandbox:
             text = {429: "Too Many Requests", 502: "Bad Gateway", 503: "Service Unavailable"}.get(fault.status, "Internal Server Error")
             return Reply(status=fault.status, body=text.encode(), content_type="text/plain")
         if kind == "vendor_code":
+            assert fault.code is not None, "a vendor_code fault needs its code"
             return routes.error_reply(request, fault.code, "injected by the sandbox")
         if kind == "drop":
             return Reply(drop=True)

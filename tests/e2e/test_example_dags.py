@@ -75,7 +75,10 @@ def test_scheduled_show_defers_and_ends_when_the_room_empties(airflow_env, sandb
     when_first(sandbox, "DescribeUserNum", lambda: sandbox.route("zego").set_users("sandbox-room", 0))
     output = dags_test(airflow_env, "rtc_scheduled_show", {"show_seconds": 600})
     assert "Pausing task as DEFERRED" in output and "running trigger in line" in output
-    assert "Condition met on the triggerer: {'room_id': 'sandbox-room', 'user_count': 0" in output
+    assert "Condition met on the triggerer: room_id=sandbox-room, user_count=0" in output
+    # The trigger's own progress and result lines, and each stop's one line of what ZEGO said.
+    assert "Waiting for ZEGO DescribeUserNum (room_id=sandbox-room" in output
+    assert "ZEGO StopAutoMix [" in output and "ZEGO said OK" in output
     actions = received_actions(sandbox)
     for action in ("DescribeSimpleStreamList", "StartAutoMix", "StartRealtimeASRTask", "StopRealtimeASRTask",
                    "StopAutoMix"):
