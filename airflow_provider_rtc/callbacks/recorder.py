@@ -45,10 +45,9 @@ class Outcome:
 
 def record_event(event: VerifiedEvent, *, conn_id: str, window_seconds: float, session) -> Outcome:
     """Record ``event`` unless this delivery was recorded before; the caller commits ``session``."""
-    from sqlalchemy import select, update
-
     from airflow.assets.manager import asset_manager
     from airflow.models.asset import AssetEvent, AssetModel
+    from sqlalchemy import select, update
 
     prefix = connection_uri_prefix(event.vendor, conn_id)
     asset_table = AssetModel.__table__

@@ -321,17 +321,26 @@ def verify_tencent(delivery: Delivery, secrets: CallbackSecrets, *, now: float) 
     return _verify_tencent_im(delivery, secrets, now=now)
 
 
+def _object_field(document: dict[str, Any], name: str) -> dict[str, Any]:
+    value = document.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _required_query(delivery: Delivery, name: str, what: str) -> str:
+    value = _query_ci(delivery.query, name)
+    if not value:
+        raise CallbackRejected(400, f"{what}: query parameter {name} is missing")
+    return value
+
+
 def _verify_tencent_im(delivery: Delivery, secrets: CallbackSecrets, *, now: float) -> VerifiedEvent:
     what = "Tencent IM callback"
     token = secrets.tencent_callback_token
     if not token:
         raise CallbackRejected(403, "Tencent IM callbacks are not configured: set callback_token on the connection")
-    sign, request_time = _query_ci(delivery.query, "Sign"), _query_ci(delivery.query, "RequestTime")
-    command, app_id = _query_ci(delivery.query, "CallbackCommand"), _query_ci(delivery.query, "SdkAppid")
-    for name, value in (("Sign", sign), ("RequestTime", request_time), ("CallbackCommand", command),
-                        ("SdkAppid", app_id)):
-        if not value:
-            raise CallbackRejected(400, f"{what}: query parameter {name} is missing")
+    sign, request_time, command, app_id = (
+        _required_query(delivery, name, what) for name in ("Sign", "RequestTime", "CallbackCommand", "SdkAppid")
+    )
     if not request_time.isdigit() or len(request_time) > 12:
         raise CallbackRejected(400, f"{what}: RequestTime is not Unix seconds")
     if not signatures_match(sign, tencent_im_callback_sign(token, request_time)):
@@ -342,7 +351,7 @@ def _verify_tencent_im(delivery: Delivery, secrets: CallbackSecrets, *, now: flo
     document = _json_object(delivery.body, what)
     query = {k: v for k, v in delivery.query.items() if k not in SIGNATURE_FIELDS}
     data = {"query": query, "body": _without_signatures(document)}
-    room_info = document.get("RoomInfo") if isinstance(document.get("RoomInfo"), dict) else {}
+    room_info = _object_field(document, "RoomInfo")
     return VerifiedEvent(
         vendor="tencent", product="im", kind=_kind(command, what), app_id=app_id, sent_at=sent_at,
         # Tencent IM signs only the token and the second: every callback of one second shares the
@@ -374,7 +383,7 @@ def _verify_trtc(delivery: Delivery, secrets: CallbackSecrets, *, now: float) ->
             raise CallbackRejected(400, f"{what}: field {name} is missing or not an integer")
     sent_at = document["CallbackTs"] / 1000.0
     _check_fresh(sent_at, now, FRESHNESS_SECONDS["trtc"], what)
-    info = document.get("EventInfo") if isinstance(document.get("EventInfo"), dict) else {}
+    info = _object_field(document, "EventInfo")
     return VerifiedEvent(
         vendor="tencent", product="trtc", kind=trtc_kind(document["EventType"]), app_id=app_id, sent_at=sent_at,
         # The whole body is signed and carries a millisecond timestamp: its hash names the event.

@@ -219,11 +219,12 @@ class CallbackSender:
 
     def tencent_im_event(self, command: str, body: dict[str, Any]) -> bool:
         return self._emit("tencent", lambda secret, skew: tencent_im_callback(
-            secret, self.credentials["tencent"]["sdkappid"], command, body, request_time=int(self.clock()) + skew))
+            secret, self.credentials["tencent"]["sdkappid"], command, body,
+            request_time=int(self.clock()) + skew))
 
     def trtc_event(self, event_group: int, event_type: int, event_info: dict[str, Any]) -> bool:
         return self._emit("tencent", lambda _secret, skew: trtc_callback(
-            self.targets["tencent"].trtc_key, self.credentials["tencent"]["sdkappid"], event_group, event_type,
+            self.targets["tencent"].trtc_key or "", self.credentials["tencent"]["sdkappid"], event_group, event_type,
             event_info, callback_ts_ms=int((self.clock() + skew) * 1000)), needs="trtc_key")
 
     # hooks the vendor routes call (no-ops until a target is configured)
@@ -251,13 +252,13 @@ class CallbackSender:
 
     # -- delivery -------------------------------------------------------------------------------------
 
-    def _emit(self, vendor: str, build: Callable[[str | None, int], Outgoing], needs: str = "secret") -> bool:
+    def _emit(self, vendor: str, build: Callable[[str, int], Outgoing], needs: str = "secret") -> bool:
         with self.lock:
             target = self.targets.get(vendor)
         if target is None or not getattr(target, needs):
             return False
         mode = self._take_mode(vendor)
-        outgoing = build(target.secret, -STALE_BY if mode == "stale" else 0)
+        outgoing = build(target.secret or "", -STALE_BY if mode == "stale" else 0)
         if mode == "bad_signature":
             outgoing = _forged(outgoing)
         elif mode == "replay":
@@ -317,11 +318,13 @@ class CallbackSender:
         if command == "report":
             return self.report()
         if command == "emit":
-            method = {"zego": self.zego_event, "zego_asr": self.zego_asr_event, "volcengine": self.volcengine_event,
-                      "tencent_im": self.tencent_im_event, "trtc": self.trtc_event}[payload.pop("family")]
-            return method(**payload)
-        return {"configure": self.configure, "misbehave": self.misbehave,
-                "segment_slice": self.segment_slice}[command](**payload)
+            emitters: dict[str, Callable[..., bool]] = {
+                "zego": self.zego_event, "zego_asr": self.zego_asr_event, "volcengine": self.volcengine_event,
+                "tencent_im": self.tencent_im_event, "trtc": self.trtc_event}
+            return emitters[payload.pop("family")](**payload)
+        handlers: dict[str, Callable[..., Any]] = {"configure": self.configure, "misbehave": self.misbehave,
+                                                   "segment_slice": self.segment_slice}
+        return handlers[command](**payload)
 
 
 def _post(url: str, outgoing: Outgoing) -> tuple[int, str]:

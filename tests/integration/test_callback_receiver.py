@@ -89,10 +89,9 @@ def client(metadata_db, monkeypatch):
 
 
 def _clear_events() -> None:
-    from sqlalchemy import delete
-
     from airflow.models.asset import AssetDagRunQueue, AssetEvent
     from airflow.utils.session import create_session
+    from sqlalchemy import delete
 
     with create_session() as session:
         session.execute(delete(AssetEvent))
@@ -100,10 +99,9 @@ def _clear_events() -> None:
 
 
 def events(kind: str | None = None) -> list[dict]:
-    from sqlalchemy import select
-
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         query = select(AssetModel.uri, AssetEvent.extra).join(AssetModel, AssetModel.id == AssetEvent.asset_id)
@@ -111,10 +109,9 @@ def events(kind: str | None = None) -> list[dict]:
 
 
 def queued_dags() -> set[str]:
-    from sqlalchemy import select
-
     from airflow.models.asset import AssetDagRunQueue
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         return set(session.scalars(select(AssetDagRunQueue.target_dag_id)))
@@ -262,11 +259,10 @@ def test_concurrent_deliveries_of_one_event_record_it_once(metadata_db, monkeypa
 
     # One connection per worker, as separate api-server processes have (Airflow's own SQLite pool
     # would hand the threads one connection in turn and hide the race).
+    from airflow import settings
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
     from sqlalchemy.pool import NullPool
-
-    from airflow import settings
 
     engine = create_engine(settings.SQL_ALCHEMY_CONN, poolclass=NullPool, connect_args={"timeout": 60})
 

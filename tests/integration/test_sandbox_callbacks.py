@@ -6,7 +6,6 @@ own verification code and answers with a scripted status.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
