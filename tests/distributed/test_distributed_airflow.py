@@ -8,9 +8,14 @@ triggerer are skipped. ``make test`` skips it: it takes several minutes.
 1. Twenty shows at once (``dags/many_shows.py``), mapped across ZEGO mix, ZEGO ASR and Volcengine
    segment rooms; while every "wait for the host" sensor is deferred, the triggerer holding most of
    them is killed with SIGKILL and the other takes them over.
+   ZEGO calls back (signed ``mix_stop``) on every mix stop: the api-server's callback receiver
+   records each once while the run goes on.
 2. A Celery worker is lost while a start (ZEGO ``StartRealtimeASRTask``) and later a stop
    (``StopAutoMix``) waits on a slow vendor answer; Airflow retries each on the other worker.
-Each run is scanned for secrets in the database, Redis (Celery's messages) and every log.
+3. Vendor callbacks into this deployment: signed ones recorded once (a duplicate delivery too),
+   forged and replayed ones refused, in this deployment's metadata database.
+Each run is scanned for secrets (connection and callback secrets, every signature sent or
+received) in the database, Redis (Celery's messages) and every log.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import re
 import shutil
 import time
 from collections import Counter, defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -31,11 +37,12 @@ if KIND not in ("celery", "sqlite"):
     pytest.skip("the distributed Airflow test runs with `make test-distributed` (RTC_DISTRIBUTED=celery|sqlite)",
                 allow_module_level=True)
 
-from airflow_provider_rtc.sandbox.credentials import airflow_connection_env  # noqa: E402
+from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connection_env  # noqa: E402
 from tests.distributed.dags.many_shows import DEFAULT_ROOMS  # noqa: E402
 from tests.distributed.deployment import DistributedAirflow  # noqa: E402
 from tests.distributed.servers import RedisRecorder  # noqa: E402
 from tests.e2e.test_real_airflow import secrets_and_signatures  # noqa: E402
+from tests.e2e.test_vendor_callbacks import callback_events, configure_callbacks  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 DAG_ID = "rtc_many_shows"
@@ -113,12 +120,14 @@ class Scan:
         self.redis = recorder.texts() if recorder else []
         self.texts["redis"] = "\n".join(self.redis)
 
-    def assert_clean(self, sandbox, room: str) -> None:
+    def assert_clean(self, sandbox, room: str, *, ran_tasks: bool = True) -> None:
         needles = secrets_and_signatures(sandbox)
         assert needles, "the scan would find nothing to look for"
         # The scan reads the places where a leak would show: they do hold the run's plain values.
-        assert room in self.texts["xcom"] and room in self.texts["database"] and room in self.texts["trigger kwargs"]
-        if KIND == "celery":
+        assert room in self.texts["database"]
+        if ran_tasks:
+            assert room in self.texts["xcom"] and room in self.texts["trigger kwargs"]
+        if KIND == "celery" and ran_tasks:
             # Celery's messages were recorded and their bodies decoded (the workload names the DAG).
             assert any("execute_workload" in text for text in self.redis), "no Celery message was recorded"
             assert any("token" in text and DAG_ID in text for text in self.redis), "no message body was decoded"
@@ -229,6 +238,8 @@ def test_twenty_shows_run_on_both_workers_and_survive_a_triggerer_kill(deploymen
                         zego.set_users(room, 0)
                     state["emptied"].add(room)
 
+    # ZEGO calls back on every mix stop: signed deliveries into the api-server during the run.
+    configure_callbacks(sandbox, airflow)
     recorder = redis_recorder(airflow)
     with recorder or contextlib.nullcontext():
         triggered = time.time()
@@ -264,6 +275,15 @@ def test_twenty_shows_run_on_both_workers_and_survive_a_triggerer_kill(deploymen
         else:
             assert len(sandbox.received(STOPS[kind])) == len(kind_rooms)
 
+    # Each mix stop's signed callback was accepted at once and recorded exactly once, in this database.
+    assert sandbox.callbacks.wait_idle(timeout=120), "the sandbox's callback deliveries did not finish"
+    mix_stops = [a for a in sandbox.callbacks.attempts if a.kind == "mix_stop"]
+    mix_rooms = sorted(room for room, kind in rooms.items() if kind == "mix")
+    assert sorted(json.loads(a.body)["room_id"] for a in mix_stops) == mix_rooms, mix_stops
+    assert [(a.status, json.loads(a.answer)["outcome"]) for a in mix_stops] == [(200, "recorded")] * len(mix_rooms)
+    recorded = [e for e in callback_events(airflow) if e["extra"]["event"] == "mix_stop"]
+    assert sorted(e["extra"]["room_id"] for e in recorded) == mix_rooms
+
     FIGURES["20-room run: wall time, trigger to finish (s)"] = round(finished - triggered, 1)
     FIGURES["20-room run: hosts live to finish (s)"] = round(finished - state["live_at"], 1)
     FIGURES["20-room run: requests per vendor"] = dict(Counter(r.vendor for r in sandbox.received()))
@@ -285,11 +305,11 @@ def test_no_zego_room_was_polled_faster_than_zego_allows(deployment):
     times: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for room, at, agent in polls:
         times[room].append((at, agent))
-    gaps = {room: min(b[0] - a[0] for a, b in zip(sorted(ts), sorted(ts)[1:])) for room, ts in times.items()
+    gaps = {room: min(b[0] - a[0] for a, b in pairwise(sorted(ts))) for room, ts in times.items()
             if len(ts) > 1}
     # Where the short gaps are: the worker's poke then the trigger's first poll, and the dead
     # triggerer's last poll then the survivor's first.
-    handover = [b[0] - a[0] for ts in times.values() for a, b in zip(sorted(ts), sorted(ts)[1:])
+    handover = [b[0] - a[0] for ts in times.values() for a, b in pairwise(sorted(ts))
                 if a[1].startswith("python-requests") and b[1].startswith("python-httpx")]
     FIGURES["ZEGO stream polls: shortest worker poke -> first triggerer poll (s)"] = round(min(handover), 2)
     kill_at = (RECORDED.get("kill_at") or [None])[0]
@@ -394,3 +414,42 @@ def test_a_lost_worker_s_task_is_retried_on_the_other_worker(deployment, sandbox
     FIGURES["worker loss: StopAutoMix retried and done after (s)"] = round(state["mix_retried_after"], 1)
     FIGURES["worker loss: ASR tasks orphaned by the lost start"] = len(orphans["zego"])
     Scan(airflow, recorder, trigger_kwargs).assert_clean(sandbox, "loss-mix")
+
+
+# -- 3. vendor callbacks into this deployment's api-server --------------------------------------------
+
+
+def test_vendor_callbacks_are_verified_and_recorded_once_in_this_database(deployment, sandbox):
+    """The receiver is the package's ``airflow.plugins`` entry point, mounted by this api-server; it
+    records into this deployment's database. On PostgreSQL the delivery-key lookup is a JSON path
+    query (``#>>``) and the lock a row lock, which the SQLite e2e does not exercise."""
+    airflow = deployment
+    configure_callbacks(sandbox, airflow)
+    events_before = len(callback_events(airflow))
+
+    def sent(**match) -> list:
+        assert sandbox.callbacks.wait_idle(timeout=120), "the sandbox's callback deliveries did not finish"
+        return [a for a in sandbox.callbacks.attempts if all(getattr(a, k) == v for k, v in match.items())]
+
+    # A signed ZEGO callback, then a duplicate Volcengine delivery (at least once, as Volcengine says).
+    sandbox.callbacks.zego_event("stream_close", room_id="callback-room", stream_id="cam", user_id="host")
+    sandbox.callbacks.misbehave("duplicate", vendor="volcengine")
+    sandbox.callbacks.segment_slice("callback-room", "callback-segment", url="https://sandbox.invalid/slice.aac")
+    assert [(a.status, json.loads(a.answer)["outcome"]) for a in sent(mode=None)] == [(200, "recorded")]
+    assert [(a.status, json.loads(a.answer)["outcome"]) for a in sent(mode="duplicate")] == [
+        (200, "recorded"), (200, "duplicate")]
+    # A forged signature (refused on each of ZEGO's six attempts), and a replay of the signed one's
+    # nonce and signature on other content.
+    sandbox.callbacks.misbehave("bad_signature", vendor="zego")
+    sandbox.callbacks.zego_event("stream_close", room_id="callback-room", stream_id="cam-2", user_id="host")
+    assert [a.status for a in sent(mode="bad_signature")] == [401] * 6
+    sandbox.callbacks.misbehave("replay", vendor="zego")
+    sandbox.callbacks.zego_event("stream_close", room_id="another-room", stream_id="cam", user_id="host")
+    replays = sent(mode="replay")
+    assert replays and {a.status for a in replays} == {409}
+
+    new_events = callback_events(airflow)[events_before:]
+    assert sorted(e["extra"]["event"] for e in new_events) == ["SegmentRealTimeData", "stream_close"], new_events
+    assert all(e["extra"]["room_id"] == "callback-room" for e in new_events), new_events
+    assert SANDBOX_CREDENTIALS["zego"]["callback_secret"] in secrets_and_signatures(sandbox)
+    Scan(airflow, None, []).assert_clean(sandbox, "callback-room", ran_tasks=False)
