@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: env demo test bench clean
+.PHONY: env demo lint test test-distributed bench clean
 
 env: .venv/.synced
 
@@ -21,8 +21,21 @@ $(UV):
 demo: env
 	.venv/bin/python tools/run_demo.py
 
-test: env
+# Static checks first (a few seconds): ruff (pyflakes, bugbear, import order) on the repository,
+# mypy on the package. Settings in pyproject.toml.
+lint: env
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+test: lint
 	.venv/bin/python -m pytest
+
+# The provider on PostgreSQL + Redis + CeleryExecutor (two workers, two triggerers), with a triggerer
+# and a worker killed mid-show (tests/distributed, ~5 min). DEPLOYMENT=sqlite: the same tests on
+# SQLite + LocalExecutor. The servers come from the `distributed` dependency group's wheels.
+DEPLOYMENT ?= celery
+test-distributed: env
+	RTC_DISTRIBUTED=$(DEPLOYMENT) .venv/bin/python -m pytest tests/distributed -s -v
 
 # Cost of the provider vs. baselines run side by side (~20 min); writes bench/results.json.
 bench: env

@@ -76,7 +76,7 @@ CONN = {"zego": "zego_default", "volcengine": "volcengine_rtc_default", "tencent
 
 def prepare(specs: list[dict]) -> None:
     """Start the mix and segment tasks the triggers wait on (through the vendor APIs, governed)."""
-    from airflow_provider_rtc.hooks.transport import VendorCall
+    from airflow_provider_rtc.hooks.calls import VendorCall
     from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
     from airflow_provider_rtc.hooks.zego import ZegoHook
 
@@ -115,7 +115,7 @@ class Changer(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        from airflow_provider_rtc.hooks.transport import VendorCall
+        from airflow_provider_rtc.hooks.calls import VendorCall
         from airflow_provider_rtc.hooks.zego import ZegoHook
 
         connection = http.client.HTTPConnection(self.host, self.port, timeout=30)

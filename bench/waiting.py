@@ -40,8 +40,8 @@ _ACTIONS = {"zego_room_users": ("zego", "DescribeUserNum", 10), "zego_room_strea
 
 def sweep_seconds(kind: str, resources: int) -> float:
     """The shortest time in which the limits let one poll reach every one of ``resources``."""
+    from airflow_provider_rtc.catalogue import documented_limit
     from airflow_provider_rtc.ratelimit.governor import HEADROOM, INTERVAL_MARGIN
-    from airflow_provider_rtc.ratelimit.limits import documented_limit
 
     vendor, action, per_call = _ACTIONS[kind]
     limit = documented_limit(vendor, action)

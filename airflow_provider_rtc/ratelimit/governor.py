@@ -41,7 +41,7 @@ from airflow_provider_rtc.ratelimit.plans import HEADROOM, INTERVAL_MARGIN, Plan
 
 if TYPE_CHECKING:
     from airflow_provider_rtc.hooks.base import RtcHook
-    from airflow_provider_rtc.hooks.transport import VendorCall
+    from airflow_provider_rtc.hooks.calls import VendorCall
 
 log = logging.getLogger(__name__)
 

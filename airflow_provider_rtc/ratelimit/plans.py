@@ -3,6 +3,8 @@
 A :class:`Plan` is plain data the governor (``ratelimit.governor``) enforces; :func:`plan_for`
 makes one from a hook's connection and a call, checking the connection extras
 ``rate_limit_share`` and ``rate_limits`` (a bad value names the extra before any request).
+The documented limits themselves are the action catalogue's (``catalogue.documented_limit``):
+this module holds no number of a vendor.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.errors import RtcConfigError
-from airflow_provider_rtc.ratelimit.limits import documented_limit, limited_actions, resource_of
 
 if TYPE_CHECKING:
     from airflow_provider_rtc.hooks.base import RtcHook
-    from airflow_provider_rtc.hooks.transport import VendorCall
+    from airflow_provider_rtc.hooks.calls import VendorCall
 
 # The share of a documented rate actually used: a call is granted here and arrives at the vendor
 # a little later (TLS, the network, a busy event loop), so back-to-back calls can arrive closer
@@ -41,8 +43,8 @@ class Plan:
 
 def plan_for(hook: RtcHook, call: VendorCall) -> Plan:
     """The budget ``call`` through ``hook``'s connection draws on, with the user's extras applied."""
-    vendor = hook.vendor.lower()  # "ZEGO" / "Volcengine" / "Tencent", as the limits table spells them
-    limit = documented_limit(vendor, call.action)
+    vendor = hook.vendor_key  # the catalogue's name: "zego", "volcengine", "tencent"
+    limit = catalogue.documented_limit(vendor, call.action)
     overrides = _overrides(hook, vendor)
     rate = overrides.get(call.action)
     if rate is None and limit is not None and limit.per_second:
@@ -55,7 +57,7 @@ def plan_for(hook: RtcHook, call: VendorCall) -> Plan:
     return Plan(
         key=key,
         spacing=None if rate is None else 1.0 / (rate * HEADROOM),
-        resource=resource_of(vendor, call.action, call.query, call.body) if interval else None,
+        resource=limit.resource_in(call.query, call.body) if limit is not None else None,
         resource_interval=interval + INTERVAL_MARGIN if interval else None,
         label=label,
         rate=None if rate is None else rate * HEADROOM,
@@ -111,3 +113,8 @@ def _overrides(hook: RtcHook, vendor: str) -> dict[str, float]:
                 f"above 0 and at most 100000, got {rate!r}")
         result[action] = number
     return result
+
+
+def limited_actions(vendor: str) -> frozenset[str]:
+    """Catalogued actions of ``vendor`` with a documented rate (what ``rate_limits`` may name)."""
+    return frozenset(action.name for action in catalogue.actions(vendor) if action.limit.per_second)

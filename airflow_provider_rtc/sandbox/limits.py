@@ -1,7 +1,7 @@
 """The sandbox's rate-limit gateway: the vendors' documented limits, answered as each vendor does.
 
-Every request to an action with a documented limit (``ratelimit.limits.documented_limit``, the
-same table the client's governor reads) is counted per vendor scope: ZEGO per AppId, Tencent per
+Every request to an action with a documented limit (``catalogue.documented_limit``, the same
+catalogue entries the client's governor reads) is counted per vendor scope: ZEGO per AppId, Tencent per
 SDKAppID, Volcengine per account (its AccessKeyId, all the sandbox can see of an account).
 
 - Rate: a token bucket holding one second of the limit, refilled at the limit ("N per second";
@@ -33,7 +33,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from airflow_provider_rtc.ratelimit.limits import DocumentedLimit, documented_limit, resource_of
+from airflow_provider_rtc.catalogue import RateLimit, documented_limit
 
 if TYPE_CHECKING:
     from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
@@ -51,7 +51,7 @@ class _KeyStats:
     vendor: str
     app: str
     action: str
-    limit: DocumentedLimit
+    limit: RateLimit
     tokens: float
     refilled_at: float
     accepted: int = 0  # passed on to the vendor's state
@@ -84,13 +84,13 @@ class LimitGateway:
     def admit(self, routes: VendorRoutes, action: str, request: RawRequest) -> Reply | None:
         """None when the request may go on, else the vendor's throttling answer."""
         limit = documented_limit(routes.vendor, action)
-        if limit is None:
-            return None
+        if limit is None or (not limit.per_second and not limit.per_resource_interval):
+            return None  # not catalogued, or no limit documented: nothing to enforce
         app = _app_of(routes.vendor, request)
         resource = None
         if limit.per_resource_interval:
             body = _json_or_none(request)
-            resource = resource_of(routes.vendor, action, {k: v[0] for k, v in request.query.items() if v}, body)
+            resource = limit.resource_in({k: v[0] for k, v in request.query.items() if v}, body)
         with self._lock:
             now = self.clock()
             stats = self._stats.get((routes.vendor, app, action))
@@ -158,6 +158,6 @@ def _throttled(routes: VendorRoutes, action: str, request: RawRequest) -> Reply:
     if routes.vendor == "tencent":
         code = TENCENT_MIX_RATE_LIMITED if action in _TENCENT_MIX_COMMANDS else TENCENT_APP_RATE_LIMITED
         return routes.error_reply(request, code, "Too many requests in a short time, subject to frequency control.")
-    metadata = routes._metadata(request)  # noqa: SLF001 - the Volcengine envelope's header
+    metadata = routes._metadata(request)  # type: ignore[attr-defined]  # the Volcengine routes' envelope header
     metadata["Error"] = {"Code": VOLCENGINE_RATE_LIMITED, "Message": "Request QPS over limit."}
     return Reply.json({"ResponseMetadata": metadata}, status=429, code=VOLCENGINE_RATE_LIMITED)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_rtc.conditions import Condition, Outcome
     from airflow_provider_rtc.hooks.base import RtcHook
-    from airflow_provider_rtc.hooks.transport import ApiResult, VendorCall
+    from airflow_provider_rtc.hooks.calls import ApiResult, VendorCall
 
 # Actions whose one query field takes many resources per call: (vendor hook name, action) ->
 # (field, most values per call). ZEGO DescribeUserNum: "RoomId[]=a&RoomId[]=b (<= 10)".
@@ -61,6 +61,8 @@ def _split(vendor: str, call: VendorCall) -> tuple[tuple, Any, tuple[str, int] |
     """(merge key, this call's share of a batch or None, batch rule) for ``call``."""
     rule = BATCHES.get((vendor, call.action))
     values = call.query.get(rule[0]) if rule else None
+    if isinstance(values, str):
+        values = [values]
     if rule and isinstance(values, list) and len(values) == 1:
         rest = {k: v for k, v in call.query.items() if k != rule[0]}
         return (call.action, call.method, call.version, call.endpoint, _freeze(rest)), values[0], rule
@@ -113,9 +115,9 @@ class _Group:
         """A cancelled waiter leaves; a pending unit nobody waits for any more is not sent."""
         if future in unit.waiters:
             unit.waiters.remove(future)
-        pending = self.pending.get(action, {})
-        units = pending.get(merge_key)
-        if not unit.waiters and units is not None and units.get(unit_key) is unit:
+        pending = self.pending.get(action)
+        units = pending.get(merge_key) if pending is not None else None
+        if not unit.waiters and pending is not None and units is not None and units.get(unit_key) is unit:
             del units[unit_key]
             if not units:
                 del pending[merge_key]
@@ -205,6 +207,7 @@ class _Group:
                 hook = await self.hook_class.for_trigger(self.conn_id, **self.overrides)
                 self.client = hook.async_client()
                 self.hook = hook
+        assert self.client is not None
         return self.hook, self.client
 
     async def close(self) -> None:
@@ -224,21 +227,20 @@ class Watcher:
     def __init__(self, group: _Group):
         self.group = group
 
-    async def poll_once(self, condition: Condition, log) -> Outcome | None:
-        """One observation, or None after a transient error (logged; the caller polls again)."""
-        from airflow_provider_rtc.conditions import is_transient
+    async def poll_once(self, condition: Condition) -> Outcome:
+        """One observation (``conditions.check_once_async`` with the call shared); an error that
+        is not itself an observation is raised, transient ones included (the trigger decides)."""
         from airflow_provider_rtc.errors import RtcApiError
 
+        hook, _ = await self.group._hook()
+        call = hook.prepare(condition.action, **condition.request())
         try:
-            return condition.evaluate(await self.group.observe(condition.call()))
+            return condition.evaluate(await self.group.observe(call))
         except RtcApiError as error:
             observed = condition.evaluate_error(error)
-            if observed is not None:
-                return observed
-            if is_transient(error):
-                log.warning("transient error while polling, will poll again: %s", error)
-                return None
-            raise
+            if observed is None:
+                raise
+            return observed
 
 
 class PollHub:

@@ -10,6 +10,7 @@ from airflow_provider_rtc import conditions
 from airflow_provider_rtc.ratelimit.governor import INTERVAL_MARGIN, reset_process_governor
 from airflow_provider_rtc.sensors.zego import ZegoRoomStreamSensor, ZegoRoomUsersSensor
 from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
+from tests.conftest import set_resource_interval
 from tests.integration.sensor_helpers import defer, later, run_trigger
 
 
@@ -29,8 +30,7 @@ def test_a_trigger_that_defers_after_a_poke_polls_one_interval_later(sandbox, co
 
 def test_a_restarted_trigger_waits_the_per_resource_interval(sandbox, connections, monkeypatch):
     # ZEGO allows one DescribeSimpleStreamList per room per 10 s; shortened here to keep the test quick.
-    monkeypatch.setattr(conditions.ZegoRoomStreams, "min_interval", 1.0)
-    monkeypatch.setattr(sandbox.limits, "enforce", False)  # the sandbox would hold the real 10 s
+    set_resource_interval(monkeypatch, "zego", "DescribeSimpleStreamList", 1.0)
     sandbox.route("zego").add_stream("restarted", "host-cam", user_id="host")
     sensor = ZegoRoomStreamSensor(task_id="wait", room_id="restarted", min_streams=2, poke_interval=1.0,
                                   deferrable=True, timeout=30)

@@ -10,8 +10,8 @@ import urllib.request
 import pytest
 
 from airflow_provider_rtc.errors import ErrorKind, RtcApiError
+from airflow_provider_rtc.hooks.calls import VendorCall
 from airflow_provider_rtc.hooks.tencent import TencentLiveHook
-from airflow_provider_rtc.hooks.transport import VendorCall
 from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
 from airflow_provider_rtc.hooks.zego import ZegoHook
 from airflow_provider_rtc.ratelimit.governor import RateGovernor, reset_process_governor

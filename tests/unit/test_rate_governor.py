@@ -16,11 +16,11 @@ import time
 
 import pytest
 
+from airflow_provider_rtc.catalogue import documented_limit
 from airflow_provider_rtc.errors import RtcConfigError
-from airflow_provider_rtc.hooks.transport import VendorCall
+from airflow_provider_rtc.hooks.calls import VendorCall
 from airflow_provider_rtc.ratelimit import governor as governor_module
 from airflow_provider_rtc.ratelimit.governor import HEADROOM, INTERVAL_MARGIN, Plan, RateGovernor, plan_for
-from airflow_provider_rtc.ratelimit.limits import documented_limit
 
 KEY = ("zego", "host", "1", "DescribeUserNum")
 
@@ -79,7 +79,7 @@ def test_a_burst_is_spaced_at_the_documented_rate():
     times = [t for _, t, _ in releases]
     assert len(times) == 200
     assert max_in_any_window(times) <= 10
-    assert min(b - a for a, b in zip(times, times[1:])) == pytest.approx(1 / 9.5)
+    assert min(b - a for a, b in itertools.pairwise(times)) == pytest.approx(1 / 9.5)
     assert [name for name, _, _ in releases] == [f"c{i}" for i in range(200)]  # first come, first served
 
 
@@ -91,7 +91,7 @@ def test_a_stalled_loop_never_turns_into_a_burst():
         sim.arrive(i * 0.01, f"c{i}", rate_plan(10.0))
     times = [t for _, t, _ in sim.run()]
     assert len(times) == 100
-    assert min(b - a for a, b in zip(times, times[1:])) >= 1 / 9.5 - 1e-9
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 1 / 9.5 - 1e-9
     assert max_in_any_window(times) <= 10
 
 
@@ -143,7 +143,7 @@ def test_calls_on_one_room_are_spaced_by_the_room_interval_and_others_are_not_he
     releases = sim.run()
     same = [t for n, t, _ in releases if n.startswith("same")]
     assert [n for n, _, _ in releases if n.startswith("same")] == ["same0", "same1", "same2"]
-    assert all(b - a >= 10.0 + INTERVAL_MARGIN - 1e-9 for a, b in zip(same, same[1:]))
+    assert all(b - a >= 10.0 + INTERVAL_MARGIN - 1e-9 for a, b in itertools.pairwise(same))
     others = [t for n, t, _ in releases if n.startswith("other")]
     assert max(others) < 1.0  # 20 other rooms went at the AppId's rate meanwhile
 
@@ -260,7 +260,7 @@ def test_real_clock_threads_and_event_loop_share_one_budget():
         thread.join(30)
     released.sort()
     assert len(released) == 30
-    assert min(b - a for a, b in zip(released, released[1:])) >= 1 / (40 * HEADROOM) - 1e-6
+    assert min(b - a for a, b in itertools.pairwise(released)) >= 1 / (40 * HEADROOM) - 1e-6
     assert released[-1] - started >= 29 / (40 * HEADROOM) - 1e-6
 
 
