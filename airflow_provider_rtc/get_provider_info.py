@@ -22,6 +22,26 @@ _VERIFY_FIELD = {
     "schema": _OPTIONAL_STRING,
 }
 
+# The process rate governor's extras (airflow_provider_rtc.ratelimit.plans). Each has a default so
+# the form saves a value the hook reads as "not set", never null.
+_RATE_LIMIT_SHARE_FIELD = {
+    "label": "Share of the rate limits",
+    "description": "Share of the account's documented rate limits this Airflow process may use, above 0 and at "
+    "most 1 (default 1: all of it). Lower it when other systems, more workers or more triggerers call the same "
+    "account, e.g. 0.5 for each of two triggerers.",
+    "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1, "default": 1},
+}
+
+
+def _rate_limits_field(example: str) -> dict:
+    return {
+        "label": "Own rate limits (calls per second)",
+        "description": f'JSON object of calls per second by action, replacing the documented limit (and the share) '
+        f'for that action, e.g. {{"{example}": 5}}. Empty: the documented limits.',
+        "schema": {"type": ["string", "null"], "default": ""},
+    }
+
+
 _ZEGO = {
     "hook-class-name": "airflow_provider_rtc.hooks.zego.ZegoHook",
     "hook-name": "ZEGO RTC",
@@ -50,6 +70,8 @@ _ZEGO = {
             "(not the ServerSecret). Empty: callbacks are refused.",
             "schema": _OPTIONAL_SECRET,
         },
+        "rate_limit_share": _RATE_LIMIT_SHARE_FIELD,
+        "rate_limits": _rate_limits_field("DescribeUserNum"),
     },
     "ui-field-behaviour": {
         "hidden-fields": ["schema", "port"],
@@ -62,6 +84,8 @@ _ZEGO = {
             "asr_host": "https://cloud-realtime-asr-api.zegotech.cn",
             "timeout": "30",
             "callback_secret": "CallbackSecret from the ZEGO console",
+            "rate_limit_share": "1",
+            "rate_limits": '{"DescribeUserNum": 5}',
         },
     },
 }
@@ -101,6 +125,8 @@ _VOLCENGINE_RTC = {
             "/rtc-callbacks/volcengine/<conn_id>. Empty: callbacks are refused.",
             "schema": _OPTIONAL_SECRET,
         },
+        "rate_limit_share": _RATE_LIMIT_SHARE_FIELD,
+        "rate_limits": _rate_limits_field("GetSegmentTask"),
     },
     "ui-field-behaviour": {
         "hidden-fields": ["schema", "port"],
@@ -115,6 +141,8 @@ _VOLCENGINE_RTC = {
             "session_token": "only for STS temporary credentials",
             "callback_secret_key": "callback SecretKey from the RTC console",
             "timeout": "30",
+            "rate_limit_share": "1",
+            "rate_limits": '{"GetSegmentTask": 30}',
         },
     },
 }
@@ -162,6 +190,8 @@ _TENCENT_LIVE = {
             "Empty: TRTC events are refused.",
             "schema": _OPTIONAL_SECRET,
         },
+        "rate_limit_share": _RATE_LIMIT_SHARE_FIELD,
+        "rate_limits": _rate_limits_field("get_room_info"),
     },
     "ui-field-behaviour": {
         "hidden-fields": ["schema", "port"],
@@ -176,6 +206,8 @@ _TENCENT_LIVE = {
             "timeout": "30",
             "callback_token": "IM callback token",
             "trtc_callback_secret": "TRTC event callback key",
+            "rate_limit_share": "1",
+            "rate_limits": '{"get_room_info": 100}',
         },
     },
 }

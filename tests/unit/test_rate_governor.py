@@ -216,6 +216,29 @@ def test_plan_uses_the_documented_limit_and_the_users_share(zego_hook):
     assert documented_limit("volcengine", "GetSegmentTask").scope == "account"
 
 
+def test_the_governor_reads_the_catalogue_so_a_changed_entry_changes_the_plan(zego_hook, monkeypatch):
+    from tests.conftest import set_resource_interval
+
+    set_resource_interval(monkeypatch, "zego", "DescribeSimpleStreamList", 3.0)
+    streams = plan_for(zego_hook({}), VendorCall(action="DescribeSimpleStreamList", method="GET",
+                                                 query={"RoomId": "r1"}))
+    assert streams.resource_interval == 3.0 + INTERVAL_MARGIN
+    assert streams.spacing == pytest.approx(1 / (documented_limit("zego", "DescribeSimpleStreamList").per_second
+                                                 * HEADROOM))
+
+
+def test_what_the_connection_form_saves_by_default_means_the_documented_limits(zego_hook):
+    from airflow_provider_rtc.get_provider_info import get_provider_info
+
+    for conn in get_provider_info()["connection-types"]:
+        fields = conn["conn-fields"]
+        assert "default" in fields["rate_limit_share"]["schema"] and "default" in fields["rate_limits"]["schema"]
+    [zego] = [c for c in get_provider_info()["connection-types"] if c["connection-type"] == "zego"]
+    saved = {name: zego["conn-fields"][name]["schema"]["default"] for name in ("rate_limit_share", "rate_limits")}
+    call = VendorCall(action="DescribeUserNum", method="GET", query={"RoomId[]": ["r"]})
+    assert plan_for(zego_hook(saved), call) == plan_for(zego_hook({}), call)
+
+
 @pytest.mark.parametrize("extra, words", [
     ({"rate_limit_share": 0}, "rate_limit_share"),
     ({"rate_limit_share": "1.5"}, "at most 1"),
