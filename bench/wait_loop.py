@@ -191,16 +191,16 @@ def _count_http_polls(counter: list[int]) -> None:
 
 
 def _count_vendor_calls(counter: list[int]) -> None:
-    """Every attempt that goes to the vendor (retries included) passes the hook's async send."""
-    from airflow_provider_rtc.hooks.base import RtcHook
+    """Every attempt that goes to the vendor (retries included) passes the transport's async send."""
+    from airflow_provider_rtc.hooks import transport
 
-    original = RtcHook._asend
+    original = transport.send_async
 
-    async def counted(self, *args, **kwargs):
+    async def counted(*args, **kwargs):
         counter[0] += 1
-        return await original(self, *args, **kwargs)
+        return await original(*args, **kwargs)
 
-    RtcHook._asend = counted
+    transport.send_async = counted
 
 
 async def main_async(args) -> dict:
