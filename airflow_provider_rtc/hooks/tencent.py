@@ -33,6 +33,7 @@ from airflow_provider_rtc.hooks.transport import (
     HttpResponse,
     VendorCall,
     parse_json_object,
+    http_status_error,
     transport_error,
 )
 from airflow_provider_rtc.signing import tencent as tencent_signing
@@ -163,6 +164,8 @@ def interpret_tencent(call: VendorCall, response: HttpResponse) -> ApiResult:
     status = document.get("ActionStatus")
     code = _error_code(document.get("ErrorCode"))
     if status is None and code is None:
+        if response.status >= 300:  # an HTTP error in someone else's JSON (a proxy): judged by its status
+            raise http_status_error(VENDOR, call.action, response)
         raise transport_error(VENDOR, call.action, "answer has neither ActionStatus nor ErrorCode",
                               http_status=response.status, may_have_executed=True)
     succeeded = (status == "OK" and code in (0, None)) or (status is None and code == 0)

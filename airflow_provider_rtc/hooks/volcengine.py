@@ -122,6 +122,10 @@ def interpret_volcengine(call: VendorCall, response: HttpResponse) -> ApiResult:
     if isinstance(error, dict) and (error.get("Code") or error.get("CodeN")):
         code = str(error.get("Code") or error.get("CodeN"))
         message = _HEX_SIGNATURE.sub("[redacted]", str(error.get("Message") or ""))[:300]
+    elif isinstance(error, dict) and any(error.values()):
+        # An Error that says something but has no code is still an error ("always check
+        # ResponseMetadata.Error"); one with every field empty says nothing and is not.
+        message = _HEX_SIGNATURE.sub("[redacted]", str(error.get("Message") or "Error without a Code"))[:300]
     elif response.status < 300:
         return ApiResult(request_id=request_id, data=document.get("Result"))
     else:

@@ -16,6 +16,7 @@ from airflow_provider_rtc.hooks.transport import (
     HttpResponse,
     VendorCall,
     parse_json_object,
+    http_status_error,
     transport_error,
 )
 from airflow_provider_rtc.signing import zego as zego_signing
@@ -103,6 +104,8 @@ def _request_id(document: dict) -> str | None:
 
 
 def _unreadable(call: VendorCall, response: HttpResponse, what: str) -> RtcApiError:
+    if response.status >= 300:  # an HTTP error in someone else's JSON (a proxy): judged by its status
+        return http_status_error("ZEGO", call.action, response)
     return transport_error("ZEGO", call.action, what, http_status=response.status, may_have_executed=True)
 
 
