@@ -50,6 +50,10 @@ class RtcConditionTrigger(BaseTrigger):
         try:
             hook = await conditions.hook_class(condition).for_trigger(self.conn_id, **self.hook_overrides)
             async with hook.async_client() as client:
+                if condition.min_interval:
+                    # The sensor poked just before it deferred: a vendor's per-resource limit counts
+                    # that poke too, so the first poll here also waits a whole interval.
+                    await asyncio.sleep(_pause(interval, deadline))
                 while True:
                     if deadline is not None and seconds_until(deadline) <= 0:
                         from airflow_provider_rtc.sensors.base import succeed_at_value
@@ -61,12 +65,15 @@ class RtcConditionTrigger(BaseTrigger):
                         yield TriggerEvent({"status": "failed" if outcome.failure else "done",
                                             "value": outcome.value, "message": outcome.failure})
                         return
-                    # Wake at the deadline rather than a whole interval past it.
-                    pause = interval if deadline is None else min(interval, max(seconds_until(deadline), 0.0))
-                    await asyncio.sleep(pause)
+                    await asyncio.sleep(_pause(interval, deadline))
         except RtcError as error:
             yield TriggerEvent({"status": "error", "value": None, "message": str(error),
                                 "error_type": type(error).__name__})
+
+
+def _pause(interval: float, deadline: datetime | None) -> float:
+    """The wait before the next poll: wake at the deadline rather than a whole interval past it."""
+    return interval if deadline is None else min(interval, max(seconds_until(deadline), 0.0))
 
 
 def seconds_until(moment: datetime) -> float:
