@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("mutants", ROOT / "tools" / "mutants.py")
+# tools/ is not a package: load the script by path, registered so its dataclasses can find it.
+_spec = importlib.util.spec_from_file_location("rtc_tools_mutants", ROOT / "tools" / "mutants.py")
 mutants = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("rtc_tools_mutants", mutants)
 _spec.loader.exec_module(mutants)
 
 
