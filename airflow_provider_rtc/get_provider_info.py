@@ -44,6 +44,12 @@ _ZEGO = {
         },
         "timeout": _TIMEOUT_FIELD,
         "verify": _VERIFY_FIELD,
+        "callback_secret": {
+            "label": "CallbackSecret (callbacks)",
+            "description": "Console CallbackSecret that signs ZEGO's callbacks to /rtc-callbacks/zego/<conn_id> "
+            "(not the ServerSecret). Empty: callbacks are refused.",
+            "schema": _OPTIONAL_SECRET,
+        },
     },
     "ui-field-behaviour": {
         "hidden-fields": ["schema", "port"],
@@ -55,6 +61,7 @@ _ZEGO = {
             "region": "sha | hkg | fra | lax | bom | sgp",
             "asr_host": "https://cloud-realtime-asr-api.zegotech.cn",
             "timeout": "30",
+            "callback_secret": "CallbackSecret from the ZEGO console",
         },
     },
 }
@@ -88,6 +95,12 @@ _VOLCENGINE_RTC = {
         },
         "timeout": _TIMEOUT_FIELD,
         "verify": _VERIFY_FIELD,
+        "callback_secret_key": {
+            "label": "Callback SecretKey (callbacks)",
+            "description": "SecretKey set for event callbacks in the RTC console; verifies callbacks to "
+            "/rtc-callbacks/volcengine/<conn_id>. Empty: callbacks are refused.",
+            "schema": _OPTIONAL_SECRET,
+        },
     },
     "ui-field-behaviour": {
         "hidden-fields": ["schema", "port"],
@@ -100,6 +113,7 @@ _VOLCENGINE_RTC = {
             "service": "rtc",
             "app_id": "RTC AppId from the console",
             "session_token": "only for STS temporary credentials",
+            "callback_secret_key": "callback SecretKey from the RTC console",
             "timeout": "30",
         },
     },
@@ -136,6 +150,18 @@ _TENCENT_LIVE = {
         },
         "timeout": _TIMEOUT_FIELD,
         "verify": _VERIFY_FIELD,
+        "callback_token": {
+            "label": "Callback token (IM / live callbacks)",
+            "description": "Callback authentication token of the IM console (or live_config/set_callback_token); "
+            "verifies TUILiveKit callbacks to /rtc-callbacks/tencent/<conn_id>. Empty: they are refused.",
+            "schema": _OPTIONAL_SECRET,
+        },
+        "trtc_callback_secret": {
+            "label": "TRTC callback key (room / media events)",
+            "description": "Callback key of the TRTC console's event callbacks (HMAC-SHA256 of the body). "
+            "Empty: TRTC events are refused.",
+            "schema": _OPTIONAL_SECRET,
+        },
     },
     "ui-field-behaviour": {
         "hidden-fields": ["schema", "port"],
@@ -148,6 +174,8 @@ _TENCENT_LIVE = {
             "identifier": "administrator",
             "usersig_ttl": "86400",
             "timeout": "30",
+            "callback_token": "IM callback token",
+            "trtc_callback_secret": "TRTC event callback key",
         },
     },
 }

@@ -73,3 +73,19 @@ def test_zego_form_relabels_and_hides_the_right_fields(providers_manager):
     assert behaviour["relabeling"]["password"] == "ServerSecret"
     assert set(behaviour["hidden_fields"]) >= {"schema", "port"}
     assert behaviour["placeholders"]["host"] == "https://rtc-api.zego.im"
+
+
+def test_callback_secret_extras_are_names_airflow_redacts():
+    """The UI, the REST API and the log masker hide extras by name: every callback secret must match."""
+    from airflow._shared.secrets_masker.secrets_masker import should_hide_value_for_key
+
+    from airflow_provider_rtc.get_provider_info import get_provider_info
+
+    names = [name for conn in get_provider_info()["connection-types"] for name in conn["conn-fields"]
+             if "callback" in name]
+    assert sorted(names) == ["callback_secret", "callback_secret_key", "callback_token", "trtc_callback_secret"]
+    assert all(should_hide_value_for_key(name) for name in names)
+    for conn in get_provider_info()["connection-types"]:
+        for name in names:
+            if name in conn["conn-fields"]:
+                assert conn["conn-fields"][name]["schema"].get("format") == "password"
