@@ -114,6 +114,14 @@ VOLCENGINE = [
     Case("200-Error-null", 200, _volc(error=None), "ok", request_id="vrid-1", data="ok"),
     Case("200-RequestId-as-number", 200, _volc(request_id=7), "ok", request_id="7", data="ok"),
     Case("200-Error-Code-as-number", 200, _volc({"Code": 100010, "Message": "x"}), "final", code="100010"),
+    Case("200-Error-all-fields-empty", 200, _volc({"Code": "", "Message": ""}), "ok", request_id="vrid-1",
+         data="ok"),
+    # ServiceUnavailable: "the requested service does not exist" (volcengine.com/docs/4640/65080), so
+    # final in an HTTP 200 envelope; behind a 503 the status says the gateway is unwell and it is retried.
+    Case("200-ServiceUnavailable", 200, _volc({"Code": "ServiceUnavailable", "Message": "x"}), "final",
+         code="ServiceUnavailable"),
+    Case("503-ServiceUnavailable", 503, _volc({"Code": "ServiceUnavailable", "Message": "x"}), "retried",
+         code="ServiceUnavailable"),
 ]
 
 
@@ -146,18 +154,17 @@ TENCENT = [
 
 def _zego_call():
     with ZegoHook(**HOOK_ARGS) as hook:
-        return hook.call_action("StopMix", {"TaskId": "mix-1"})
+        return hook.call("StopMix", {"TaskId": "mix-1"})
 
 
 def _volc_call():
     with VolcengineRtcHook(**HOOK_ARGS) as hook:
-        return hook.call_api("StopSegment", "2020-12-01",
-                             body={"AppId": "sandbox-volc-app", "RoomId": "room-1", "TaskId": "seg-1"})
+        return hook.call("StopSegment", {"AppId": "sandbox-volc-app", "RoomId": "room-1", "TaskId": "seg-1"})
 
 
 def _tencent_call():
     with TencentLiveHook(**HOOK_ARGS) as hook:
-        return hook.call_command("resume_mcu_task", {"RoomId": "room-1"})
+        return hook.call("resume_mcu_task", {"RoomId": "room-1"})
 
 
 VENDORS = {

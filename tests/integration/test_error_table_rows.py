@@ -7,7 +7,7 @@ read in one place only, :func:`package_error_codes`, for a membership check (eve
 package knows is in the table below), so a row added to the package cannot go untested.
 
 Each row goes through an operator (or, where no operator calls the endpoint, the hook's public
-``call_action``) against the loopback sandbox, which answers with the vendor's own envelope for the
+``call``) against the loopback sandbox, which answers with the vendor's own envelope for the
 code (a ``vendor_code`` fault on every request). What is asserted is behaviour:
 
 - retryable: retried until the retries run out (``request_retries=2``: 3 requests), RtcApiError
@@ -37,7 +37,7 @@ from airflow_provider_rtc.errors import (
 from airflow_provider_rtc.hooks.zego import ZegoHook
 from airflow_provider_rtc.operators.tencent import ResumeMcuOperator
 from airflow_provider_rtc.operators.volcengine import StartSegmentOperator, StopSegmentOperator
-from airflow_provider_rtc.operators.zego import StopASROperator, StopMixOperator
+from airflow_provider_rtc.operators.zego import StopASROperator, StopMixOperator, ZegoCloseRoomOperator
 from tests.integration.bad_input import execute
 
 RETRYABLE, AUTH, CLOCK_SKEW, NOT_FOUND, ALREADY_EXISTS, FINAL = (
@@ -66,6 +66,7 @@ def _rows(vendor: str, call: str, expected: str, source: str, *codes) -> list[Ro
 ZEGO_GATEWAY = f"{DIGEST} §1 'Gateway codes (all ZEGO products)'"
 ZEGO_MIX = f"{DIGEST} §1 'Mix codes' (and 'Retryable per the docs')"
 ZEGO_ASR = f"{DIGEST} §1 'Cloud realtime ASR' codes"
+ZEGO_RETURN_CODES = "docs.zegocloud.com/article/9811 (Server APIs v2, Return codes)"
 ZEGO_ROWS = [
     *_rows("zego", "zego_mix", AUTH, f"{ZEGO_GATEWAY}: AppId format / signature wrong / nonce empty / signature "
            "empty / cannot get ServerSecret / SignatureVersion empty, unsupported / no production environment",
@@ -95,6 +96,17 @@ ZEGO_ROWS = [
            "out)", 410001002),
     *_rows("zego", "zego_room", NOT_FOUND, f"{DIGEST} §1 room API table: DescribeUsers 50001 room does not exist",
            50001),
+    # CloseRoom (added by issue 12): not in the digest. ZEGO's return-code pages: "5018 room status does not
+    # match, please try again later"; "104 / 5024 the room does not exist (the same check as 50001)"
+    # (docs.zegocloud.com/article/9811 'Business-specific return codes'; doc-zh.zego.im/article/14179).
+    *_rows("zego", "zego_close", RETRYABLE, f"{ZEGO_RETURN_CODES}: 5018 room status does not match, try again "
+           "later", 5018),
+    *_rows("zego", "zego_close", NOT_FOUND, f"{ZEGO_RETURN_CODES}: 104 / 5024 room does not exist", 104, 5024),
+    # DescribeRTCStreamState: "Code 0 active, 41004 no such stream, 41006 closed" (§1 room API table). To a
+    # plain call they are the vendor's final answer (asking again does not bring a stream back); the stream
+    # sensor reads them as "not live" (tests/integration/test_sensors_zego*.py).
+    *_rows("zego", "zego_stream", FINAL, f"{DIGEST} §1 room API table: DescribeRTCStreamState 41004 no such "
+           "stream, 41006 closed", 41004, 41006),
 ]
 
 # -- Volcengine / BytePlus: VENDOR_APIS.md section 2, and the public error-code pages -------------------
@@ -128,11 +140,12 @@ VOLC_ROWS = [
     *_rows("volcengine", "volcengine", RETRYABLE, "package only, no vendor page found: throttling by its name",
            "ServiceFlowLimitExceeded"),
     # volcengine.com/docs/4640/65080 (the older gateway table) lists ServiceUnavailable as CodeN 100007,
-    # "the service is unavailable" = the requested service does not exist: the older name of
-    # ServiceNotFound, which would be final. The package retries it; the sandbox sends it with HTTP 503,
-    # and a 503 is retried whatever the code, so this row holds either way. Flagged for the lead.
-    *_rows("volcengine", "volcengine", RETRYABLE, "volcengine.com/docs/4640/65080 (CodeN 100007) at HTTP 503; "
-           "ambiguous, see comment", "ServiceUnavailable"),
+    # "Ths service[%s] is unavailable", remark "the requested service does not exist": the older name of
+    # ServiceNotFound, not a transient fault (the transient one is ServiceUnavailableTemp, 503). At HTTP
+    # 200 (the segment APIs' version) it is final; behind a 503 the status alone would retry it
+    # (tests/integration/test_envelope_edges.py).
+    *_rows("volcengine", "volcengine", FINAL, "volcengine.com/docs/4640/65080: ServiceUnavailable, CodeN 100007, "
+           "'the requested service does not exist'", "ServiceUnavailable"),
     *_rows("volcengine", "volcengine", FINAL, f"{VOLC_RTC}: IllegalRoomID, BodyIsEmpty, Unmarshal, NotExistAppId",
            "InvalidParameter.IllegalRoomID", "InvalidParameter.BodyIsEmpty", "InvalidParameter.Unmarshal",
            "InvalidParameter.NotExistAppId"),
@@ -175,12 +188,18 @@ ROWS = ZEGO_ROWS + VOLC_ROWS + TENCENT_ROWS
 class Call:
     action: str
     run: Callable[[], Any]
-    kind: str = "call"  # "stop": not-found means already stopped; "start": already-exists means running
+    # "stop" / "close": not-found means already stopped / closed; "start": already-exists means running
+    kind: str = "call"
 
 
 def _describe_users():
     with ZegoHook(max_retries=RETRIES, backoff_base=0.01) as hook:
-        return hook.call_action("DescribeUsers", method="GET", query={"RoomId": "room-1"})
+        return hook.call("DescribeUsers", query={"RoomId": "room-1", "UserId": ["u-1"]})
+
+
+def _describe_stream_state():
+    with ZegoHook(max_retries=RETRIES, backoff_base=0.01) as hook:
+        return hook.call("DescribeRTCStreamState", query={"StreamId": "stream-1", "Sequence": 1})
 
 
 CALLS: dict[str, Call] = {
@@ -188,6 +207,8 @@ CALLS: dict[str, Call] = {
     "zego_asr": Call("StopRealtimeASRTask", lambda: execute(StopASROperator(asr_task_id="asr-1", **CALL_ARGS)),
                      "stop"),
     "zego_room": Call("DescribeUsers", _describe_users),
+    "zego_stream": Call("DescribeRTCStreamState", _describe_stream_state),
+    "zego_close": Call("CloseRoom", lambda: execute(ZegoCloseRoomOperator(room_id="room-1", **CALL_ARGS)), "close"),
     "volcengine": Call("StopSegment", lambda: execute(StopSegmentOperator(room_id="room-1", segment_task_id="seg-1",
                                                                           **CALL_ARGS)), "stop"),
     "volcengine_start": Call("StartSegment", lambda: execute(StartSegmentOperator(
@@ -219,8 +240,9 @@ def test_every_error_row_is_handled_as_the_vendor_documents(sandbox, connections
         assert type(error) is RtcClockSkewError and len(requests) == 2, context
     elif row.expected == NOT_FOUND:
         assert len(requests) == 1, context
-        if call.kind == "stop":
-            assert error is None and outcome["already_stopped"] is True, context
+        if call.kind in ("stop", "close"):
+            flag = "already_stopped" if call.kind == "stop" else "already_closed"
+            assert error is None and outcome[flag] is True, context
         else:
             assert type(error) is RtcNotFoundError, context
     elif row.expected == ALREADY_EXISTS:
@@ -252,20 +274,24 @@ def test_a_retryable_row_clears_when_the_fault_does(sandbox, connections):
 
 
 def package_error_codes() -> dict[str, set]:
-    """The codes in the package's error tables, per sandbox vendor name.
+    """Every code the package names, per sandbox vendor name: its catalogue error tables (issue 12),
+    the codes its answer formats attach hints or messages to, and the stream-state codes the ZEGO
+    stream sensor reads.
 
-    The only place this file reads the package's tables (for membership, never for expectations).
-    The tables are moving into per-vendor catalogues (issue 12): repoint this function there.
+    The only place this file reads the package (for membership, never for expectations).
     """
-    from airflow_provider_rtc.hooks.tencent import TENCENT_ERRORS
-    from airflow_provider_rtc.hooks.volcengine import VOLCENGINE_ERRORS
-    from airflow_provider_rtc.hooks.zego import ZEGO_ERRORS
+    from airflow_provider_rtc import catalogue
+    from airflow_provider_rtc.conditions import STREAM_GONE_CODES
 
-    def codes(table) -> set:
+    def codes(vendor: str) -> set:
+        answers = catalogue.answer_format(vendor)
+        table = answers.errors
         return set().union(table.retryable, table.auth, table.clock_skew, table.not_found, table.already_exists,
-                           table.invalid)
+                           table.invalid, answers.hints, answers.subject_messages)
 
-    return {"zego": codes(ZEGO_ERRORS), "volcengine": codes(VOLCENGINE_ERRORS), "tencent": codes(TENCENT_ERRORS)}
+    known = {vendor: codes(vendor) for vendor in catalogue.VENDORS}
+    known["zego"] |= STREAM_GONE_CODES
+    return known
 
 
 @pytest.mark.parametrize("vendor", ["zego", "volcengine", "tencent"])
