@@ -12,6 +12,7 @@ import uuid
 from typing import Any, Callable
 
 from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
+
 # The sandbox's own UserSig check, written apart from the client's signer (issue 17).
 from airflow_provider_rtc.sandbox.tencent_verify import UserSigRefused, check_usersig
 

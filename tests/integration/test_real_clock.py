@@ -118,5 +118,5 @@ def test_sensor_retries_back_off_from_half_a_second(sandbox, connections, monkey
         random.setstate(state)
     arrivals = [r.at for r in sandbox.received(action="DescribeUserNum")]
     assert len(arrivals) == 4
-    waits = [later_at - earlier for earlier, later_at in zip(arrivals, arrivals[1:])]
-    assert all(wait >= want for wait, want in zip(waits, expected)), (waits, expected)
+    waits = [later_at - earlier for earlier, later_at in zip(arrivals, arrivals[1:], strict=False)]
+    assert all(wait >= want for wait, want in zip(waits, expected, strict=True)), (waits, expected)

@@ -10,8 +10,10 @@ import pytest
 from airflow_provider_rtc import arguments
 from airflow_provider_rtc.errors import RtcValidationError
 from airflow_provider_rtc.operators.zego import StopMixOperator
-from tests.integration.bad_input import execute
-from tests.integration.bad_input import no_connection_lookup  # noqa: F401 - a fixture
+from tests.integration.bad_input import (
+    execute,
+    no_connection_lookup,  # noqa: F401 - a fixture
+)
 from tests.strategies import WHITESPACE_CHARS
 
 
