@@ -15,6 +15,7 @@ import time
 PROPERTY_FILES = [
     "tests/integration/test_bad_input_operators.py",
     "tests/integration/test_bad_input_sensors.py",
+    "tests/integration/test_bad_input_catalogue.py",  # every catalogued action (issue 12)
     "tests/integration/test_bad_connections.py",
     "tests/unit/test_signing_tencent.py",
     "tests/unit/test_signing_volcengine.py",
