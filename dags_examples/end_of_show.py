@@ -1,27 +1,4 @@
-"""End of show: stop everything a show left running, every stop even if another fails.
-
-What it does
-    For a show started elsewhere (another DAG, a console, a script), stops the Volcengine audio
-    slicing (``stop_segment``), the ZEGO auto mix (``stop_mix``), the ZEGO realtime ASR task
-    (``stop_asr``, when an ASR task id is given) and resumes the Tencent room's mixed picture
-    (``resume_tencent_mix``, when a Tencent room is given). The stops do not depend on each other,
-    so one failing never keeps another from running. Each stop is idempotent: a task that already
-    ended counts as stopped. ``report`` runs last whatever happened, returns (XCom) and logs what
-    each step found (``stopped``, ``already_stopped``, ``resumed``, ``not_requested`` or
-    ``failed``) and fails the run if any step failed.
-
-Connections
-    ``zego_default`` (type ``zego``), ``volcengine_rtc_default`` (type ``volcengine_rtc``, extra
-    ``app_id``), ``tencent_live_default`` (type ``tencent_live``).
-
-Against the sandbox (no vendor account needed)
-    Start ``python -m airflow_provider_rtc.sandbox --port 8900 --demo``, set the
-    ``AIRFLOW_CONN_*`` variables it prints, then ``airflow dags test rtc_end_of_show``. With the
-    default params nothing is running in the sandbox, so every stop reports ``already_stopped``.
-
-Params
-    The ids of what to stop; leave the ASR task id or the Tencent room empty to skip that step.
-"""
+"""End of show: stop everything a show left running, every stop even if another fails."""
 
 from __future__ import annotations
 
@@ -32,6 +9,41 @@ from airflow.sdk import DAG, Param, task
 from airflow_provider_rtc.operators.tencent import ResumeMcuOperator
 from airflow_provider_rtc.operators.volcengine import StopSegmentOperator
 from airflow_provider_rtc.operators.zego import StopASROperator, StopAutoMixOperator
+
+DOC_MD = """
+# End of show: stop everything a show left running
+
+Use this for a show that was started elsewhere: by another DAG, in a console, or by a script.
+
+| step | what it does | when |
+|---|---|---|
+| `stop_segment` | stops the Volcengine audio slicing | always |
+| `stop_mix` | stops the ZEGO auto mix | always |
+| `stop_asr` | stops the ZEGO realtime ASR task | when an ASR task id is given |
+| `resume_tencent_mix` | resumes the Tencent room's mixed picture | when a Tencent room is given |
+
+The stops do not depend on each other, so one failing never keeps another from running. Each stop
+is idempotent: a task that has already ended counts as stopped.
+
+`report` runs last, whatever happened before it. It logs and returns (as one XCom) what each step
+found: `stopped`, `already_stopped`, `resumed`, `not_requested` or `failed`. If any step failed,
+it fails the run.
+
+## Connections
+
+`zego_default` (type `zego`), `volcengine_rtc_default` (type `volcengine_rtc`, extra `app_id`),
+`tencent_live_default` (type `tencent_live`).
+
+## Against the sandbox (no vendor account needed)
+
+Start `python -m airflow_provider_rtc.sandbox --port 8900 --demo`, set the `AIRFLOW_CONN_*` variables
+it prints, then run `airflow dags test rtc_end_of_show`. With the default params nothing is running
+in the sandbox, so every stop reports `already_stopped`.
+
+## Params
+
+The ids of what to stop. Leave the ASR task id or the Tencent room empty to skip that step.
+"""
 
 with DAG(
     dag_id="rtc_end_of_show",
@@ -54,7 +66,7 @@ with DAG(
         "tencent_room_id": Param("", type="string", maxLength=48, title="Tencent room id",
                                  description="Room whose mixed picture to resume; empty: not a Tencent show."),
     },
-    doc_md=__doc__,
+    doc_md=DOC_MD,
 ) as dag:
     stop_segment = StopSegmentOperator(
         task_id="stop_segment", room_id="{{ params.room_id }}", segment_task_id="{{ params.segment_task_id }}"
@@ -84,7 +96,7 @@ with DAG(
     asr_requested() >> stop_asr
     tencent_requested() >> resume_tencent_mix
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", multiple_outputs=False)
     def report(params=None, ti=None) -> dict[str, str]:
         """What each step found; fails the run if any step failed (a requested step without a result)."""
         from airflow.sdk.exceptions import AirflowFailException

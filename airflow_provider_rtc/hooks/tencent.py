@@ -253,17 +253,14 @@ class TencentLiveHook(RtcHook):
                     f"connection {self.conn_id!r}: unknown region {region!r}; expected one of {', '.join(REGION_HOSTS)}"
                 )
         # An explicit host wins over the region (the sandbox, a proxy); the region picks the domain otherwise.
-        if conn.host:
-            host = conn.host if not conn.port else f"{conn.host}:{conn.port}"
-        else:
-            host = REGION_HOSTS[region] if region else DEFAULT_HOST
+        host = conn.host or (REGION_HOSTS[region] if region else DEFAULT_HOST)
         identifier = str(self.extra("identifier", DEFAULT_IDENTIFIER)).strip()
         if not identifier:
             raise RtcConfigError(f"connection {self.conn_id!r}: extra 'identifier' is empty")
         return TencentConfig(
             sdkappid=sdkappid,
             key=key,
-            base_url=normalize_base_url(host, field=f"connection {self.conn_id!r}: host"),
+            base_url=normalize_base_url(host, field=f"connection {self.conn_id!r}: host", port=conn.port),
             identifier=identifier,
             usersig_ttl=self._usersig_ttl(),
         )

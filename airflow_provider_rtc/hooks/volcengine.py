@@ -218,9 +218,7 @@ class VolcengineRtcHook(RtcHook):
             raise RtcConfigError(f"connection {self.conn_id!r}: login must be the AccessKeyId and is empty")
         secret = self.require_secret(conn.password, "SecretAccessKey")
         host = (conn.host or "").strip() or DEFAULT_HOST
-        if conn.port:
-            host = f"{host}:{conn.port}"
-        base_url = normalize_base_url(host, field=f"connection {self.conn_id!r}: host")
+        base_url = normalize_base_url(host, field=f"connection {self.conn_id!r}: host", port=conn.port)
         default_region = BYTEPLUS_DEFAULT_REGION if _is_byteplus(base_url) else DEFAULT_REGION
         region = str(self.extra("region", default_region)).strip()
         service = str(self.extra("service", DEFAULT_SERVICE)).strip()

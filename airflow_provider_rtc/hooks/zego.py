@@ -131,13 +131,8 @@ class ZegoHook(RtcHook):
             raise RtcConfigError(
                 f"connection {self.conn_id!r}: unknown region {region!r}; expected one of {', '.join(REGIONS)}"
             )
-        if conn.host:
-            rtc_url = normalize_base_url(conn.host if not conn.port else f"{conn.host}:{conn.port}",
-                                         field=f"connection {self.conn_id!r}: host")
-        elif region:
-            rtc_url = f"https://rtc-api-{region}.zego.im"
-        else:
-            rtc_url = DEFAULT_RTC_URL
+        rtc_url = normalize_base_url(conn.host or (f"https://rtc-api-{region}.zego.im" if region else DEFAULT_RTC_URL),
+                                     field=f"connection {self.conn_id!r}: host", port=conn.port)
         asr_url = normalize_base_url(self.extra("asr_host", DEFAULT_ASR_URL),
                                      field=f"connection {self.conn_id!r}: extra asr_host")
         return ZegoConfig(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
+from airflow_provider_rtc.links import MIX_PLAYBACK_LINKS
 from airflow_provider_rtc.operators.base import IdempotentStopMixin, RtcBaseOperator
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class StartAutoMixOperator(ZegoBaseOperator):
     ``{"request_id", "data"}`` where data holds ZEGO's ``UserId``, ``Sequence``, ``RoomId``, ``PlayInfo``.
     """
 
+    operator_extra_links = MIX_PLAYBACK_LINKS
     template_fields: Sequence[str] = (
         "room_id", "mix_task_id", "user_id", "mix_output", "extra_mix_input", "sequence", "user_data",
         "sound_level", "by_pass", "sound_channel", "alignment_type", "recv_buffer_level", "ex_para", *_CALL_FIELDS,

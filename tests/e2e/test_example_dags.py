@@ -132,9 +132,9 @@ def test_end_of_show_runs_every_stop_when_one_fails(airflow_env, sandbox, connec
 @pytest.mark.e2e
 @pytest.mark.parametrize(("conf", "expected_action"), [
     (None, "DescribeUserNum"),
-    ({"vendor": "tencent", "action": "status"}, "get_room_info"),
-    ({"vendor": "volcengine", "action": "status", "segment_task_id": "seg-1"}, "GetSegmentTask"),
-    ({"vendor": "zego", "action": "stop_mix", "mix_task_id": "gone-mix"}, "StopAutoMix"),
+    ({"action": "tencent.status"}, "get_room_info"),
+    ({"action": "volcengine.status", "segment_task_id": "seg-1"}, "GetSegmentTask"),
+    ({"action": "zego.stop_mix", "mix_task_id": "gone-mix"}, "StopAutoMix"),
 ])
 def test_manual_control_performs_the_chosen_action_and_shows_the_result(airflow_env, sandbox, conf,
                                                                         expected_action):
@@ -145,7 +145,9 @@ def test_manual_control_performs_the_chosen_action_and_shows_the_result(airflow_
 
 
 @pytest.mark.e2e
-def test_manual_control_refuses_an_action_the_vendor_does_not_offer_before_sending(airflow_env, sandbox):
-    output = dags_test(airflow_env, "rtc_manual_control", {"vendor": "tencent", "action": "stop_mix"}, check=False)
-    assert "action: tencent offers status, resume_mix; 'stop_mix' is not one of them" in output
+def test_manual_control_refuses_an_action_whose_field_is_empty_in_one_line_before_sending(airflow_env, sandbox):
+    output = dags_test(airflow_env, "rtc_manual_control", {"action": "zego.stop_mix"}, check=False)
+    assert ("Refused: 'ZEGO: stop the auto mix' needs ZEGO mix task id (mix_task_id): fill in the trigger form "
+            "and trigger again; nothing was sent") in output
+    assert "state=failed" in output
     assert sandbox.received() == []
