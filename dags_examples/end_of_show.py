@@ -59,11 +59,12 @@ with DAG(
                              title="ZEGO mix task id", description="TaskId the auto mix was started with."),
         "mix_owner_user_id": Param("show-operator", type="string", minLength=1, maxLength=64,
                                    title="Mix owner UserId", description="UserId that started the mix."),
-        "asr_task_id": Param("", type="string", maxLength=256, title="ZEGO ASR task id",
+        # null-or-string: optional in the trigger form (a "string" param with an empty default is required).
+        "asr_task_id": Param(None, type=["null", "string"], maxLength=256, title="ZEGO ASR task id",
                              description="TaskId ZEGO returned when the ASR started; empty: no ASR to stop."),
         "segment_task_id": Param("sandbox-room-segment", type="string", minLength=1, maxLength=128,
                                  title="Volcengine segment task id"),
-        "tencent_room_id": Param("", type="string", maxLength=48, title="Tencent room id",
+        "tencent_room_id": Param(None, type=["null", "string"], maxLength=48, title="Tencent room id",
                                  description="Room whose mixed picture to resume; empty: not a Tencent show."),
     },
     doc_md=DOC_MD,
@@ -81,7 +82,7 @@ with DAG(
     # A step that was not asked for is skipped (grey in the grid), not failed.
     def requested(params: dict, step: str) -> bool:
         field = {"stop_asr": "asr_task_id", "resume_tencent_mix": "tencent_room_id"}.get(step)
-        return field is None or bool(params[field].strip())
+        return field is None or bool((params.get(field) or "").strip())
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def asr_requested(params=None) -> bool:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from airflow.sdk import DAG, Param, task
-from airflow.timetables.trigger import CronTriggerTimetable
 
+from airflow_provider_rtc.timetables import ZonedCronTriggerTimetable
 from airflow_provider_rtc.operators.volcengine import StartSegmentOperator, StopSegmentOperator
 from airflow_provider_rtc.operators.zego import (
     StartASROperator,
@@ -14,13 +14,14 @@ from airflow_provider_rtc.operators.zego import (
 )
 from airflow_provider_rtc.sensors.zego import ZegoRoomStreamSensor, ZegoRoomUsersSensor
 
-SHOW_TIMEZONE = "UTC"  # shown in the DAG's description: the schedule column shows only the cron expression
+SHOW_TIMEZONE = "UTC"  # ZonedCronTriggerTimetable shows it in the Schedule column ("0 20 * * 5 UTC")
 
 DOC_MD = f"""
 # Scheduled live show
 
-Every **Friday at 20:00 {SHOW_TIMEZONE}** (`CronTriggerTimetable("0 20 * * 5", timezone="{SHOW_TIMEZONE}")`;
-change `schedule` for your show):
+Every **Friday at 20:00 {SHOW_TIMEZONE}** (`ZonedCronTriggerTimetable("0 20 * * 5", timezone="{SHOW_TIMEZONE}")`,
+Airflow's `CronTriggerTimetable` with the timezone shown in the Schedule column; change `schedule`
+for your show):
 
 1. `wait_for_host` waits until the host's stream is live in the ZEGO room (deferrable: the wait
    holds no worker slot; gives up after 2 hours).
@@ -83,7 +84,7 @@ with DAG(
     "always stopped at the end",
     # No start_date on purpose: the first run is the next Friday 20:00 after the DAG is unpaused.
     # With a start_date in the past, unpausing would start last Friday's show at once.
-    schedule=CronTriggerTimetable("0 20 * * 5", timezone=SHOW_TIMEZONE, run_immediately=False),
+    schedule=ZonedCronTriggerTimetable("0 20 * * 5", timezone=SHOW_TIMEZONE, run_immediately=False),
     catchup=False,
     max_active_runs=1,
     tags=["rtc", "zego", "volcengine", "example"],

@@ -44,6 +44,16 @@ def test_manual_control_can_be_triggered_with_its_defaults(dags, manual):
     assert manual.refusal(defaults["action"], defaults) is None
 
 
+@pytest.mark.parametrize("dag_id", ["rtc_scheduled_show", "rtc_end_of_show", "rtc_manual_control"])
+def test_every_trigger_form_can_be_submitted_as_it_opens(dags, dag_id):
+    params = dags[dag_id].params
+    for name in params:
+        param = params.get_param(name)
+        if required_in_the_trigger_form(param.schema):
+            assert param.value not in (None, ""), f"{dag_id}.{name} is required but empty"
+        param.resolve(param.value)  # the default passes the param's own schema
+
+
 def test_every_action_names_its_vendor_and_needs_only_form_fields(dags, manual):
     params = dags["rtc_manual_control"].params
     tasks = dags["rtc_manual_control"].task_dict
