@@ -212,7 +212,7 @@ def get_provider_info() -> dict:
 
 # The operator extra links (``airflow_provider_rtc.links``), listed by class name so this module stays
 # import-free; tests/unit/test_links.py checks the list against the module.
-_EXTRA_LINKS = ("MixPlaybackHlsLink", "MixPlaybackFlvLink", "MixPlaybackRtmpLink")
+_EXTRA_LINKS = ("MixPlaybackHlsLink", "MixPlaybackFlvLink")
 
 _MODULE_OF = {"ZEGO RTC": "zego", "Volcengine RTC": "volcengine", "Tencent Cloud Live": "tencent"}
 

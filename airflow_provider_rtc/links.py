@@ -1,10 +1,13 @@
 """Operator extra links: buttons on a task instance in the Airflow UI, built from the task's XCom.
 
 ``StartAutoMixOperator`` returns ZEGO's answer, whose ``Data.PlayInfo`` lists the playback URLs of
-each mixed output (``RTMP``, ``HLS``, ``FLV``; ZEGO StartAutoMix response, seed
-``zego-start-auto-mix.txt`` and /work/shared/VENDOR_APIS.md section 1). Each link below shows one
-format of the first output; a run whose start failed, or an output ZEGO published without that
-format, shows the link greyed out.
+each mixed output (``RTMP``, ``HLS``, ``FLV``: the CDN pull addresses when the output goes to a CDN
+with pull domains configured; ZEGO StartAutoMix response, seed ``zego-start-auto-mix.txt``). Each
+link below shows one format of the first output that has it; a run whose start failed, or a mix
+without that format, shows no link.
+
+There is no RTMP link: Airflow's UI renders an extra link only for http(s) and mailto URLs (and its
+own origin), so an ``rtmp://`` link would never appear. The RTMP address stays in the XCom.
 
 In Airflow 3 the worker calls ``get_link`` when the task ends and stores the URL under the link's
 own XCom key; the api-server only reads that. So ``get_link`` runs where the return value is.
@@ -30,10 +33,10 @@ if TYPE_CHECKING:
 
 
 def playback_url(result: Any, field: str) -> str:
-    """``field`` ("HLS", "FLV" or "RTMP") of the first PlayInfo entry that has one, or "".
+    """``field`` ("HLS" or "FLV") of the first PlayInfo entry that has one, or "".
 
-    Only http(s) / rtmp(s) URLs are returned: the value becomes an ``href`` in the UI, so a
-    ``javascript:`` or other scheme from an unexpected answer must never get there.
+    Only http(s) URLs are returned: the value becomes an ``href`` in the UI, so a ``javascript:``
+    or other scheme from an unexpected answer must never get there (the UI would drop it anyway).
     """
     data = result.get("data") if isinstance(result, dict) else None
     play_info = data.get("PlayInfo") if isinstance(data, dict) else None
@@ -44,7 +47,7 @@ def playback_url(result: Any, field: str) -> str:
     return ""
 
 
-_SAFE_SCHEMES = {"http", "https", "rtmp", "rtmps"}
+_SAFE_SCHEMES = {"http", "https"}
 
 
 class _MixPlaybackLink(BaseOperatorLink):
@@ -66,9 +69,4 @@ class MixPlaybackFlvLink(_MixPlaybackLink):
     field = "FLV"
 
 
-class MixPlaybackRtmpLink(_MixPlaybackLink):
-    name = "Mix playback (RTMP)"
-    field = "RTMP"
-
-
-MIX_PLAYBACK_LINKS = (MixPlaybackHlsLink(), MixPlaybackFlvLink(), MixPlaybackRtmpLink())
+MIX_PLAYBACK_LINKS = (MixPlaybackHlsLink(), MixPlaybackFlvLink())

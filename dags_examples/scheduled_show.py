@@ -68,8 +68,9 @@ ends quickly but still long enough to see the deferred wait. Set it to your show
 
 ## Links
 
-`start_mix` has extra links **Mix playback (HLS / FLV / RTMP)**: the playback URLs ZEGO returned for
-the mixed stream, shown on the task instance once it has run.
+`start_mix` has extra links **Mix playback (HLS)** and **Mix playback (FLV)**: the CDN playback
+URLs ZEGO returned for the mixed stream, shown on the task instance once it has run. The RTMP address
+is in its XCom (Airflow's UI shows only http(s) links).
 """
 
 # One mix and one segment task per run; run_after exists for scheduled and manual runs alike.

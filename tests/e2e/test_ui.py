@@ -137,9 +137,14 @@ def test_a_host_who_never_went_live_fails_the_run_and_starts_nothing(airflow, sa
 
 def test_start_mix_links_to_the_mix_playback(airflow, finished_show):
     links = airflow.api("GET", f"/api/v2/dags/{SHOW}/dagRuns/{finished_show}/taskInstances/start_mix/links")
-    # The sandbox, like ZEGO without a CDN configured, answers RTMP only; HLS / FLV stay greyed out.
-    assert links["extra_links"] == {"Mix playback (FLV)": None, "Mix playback (HLS)": None,
-                                    "Mix playback (RTMP)": f"rtmp://sandbox/live/{ROOM}-mixed"}
+    assert links["extra_links"] == {
+        "Mix playback (FLV)": f"http://sandbox-cdn.invalid/live/{ROOM}-mixed.flv",
+        "Mix playback (HLS)": f"http://sandbox-cdn.invalid/live/{ROOM}-mixed/playlist.m3u8"}
+    # A run whose start_mix never ran has the links, but no URLs.
+    for run in airflow.api("GET", f"/api/v2/dags/{SHOW}/dagRuns")["dag_runs"]:
+        if airflow.task_states(SHOW, run["dag_run_id"]).get("start_mix") == "upstream_failed":
+            path = f"/api/v2/dags/{SHOW}/dagRuns/{run['dag_run_id']}/taskInstances/start_mix/links"
+            assert set(airflow.api("GET", path)["extra_links"].values()) == {None}
 
 
 def test_trigger_forms_can_be_submitted_with_their_defaults(airflow):
@@ -162,28 +167,36 @@ def test_trigger_forms_can_be_submitted_with_their_defaults(airflow):
 
 FORMS = {  # hook name in the type dropdown -> (conn id, labels the form must show, login, password)
     "ZEGO RTC": ("zego_ui", ["AppId", "ServerSecret", "Port", "RTC API host (ASR host: see Endpoints below)",
-                             "Region", "Realtime ASR host", "Read timeout (seconds)", "TLS verification"],
+                             "Region", "Unified host rtc-api.zego.im (default)", "Realtime ASR host", "Read timeout (seconds)",
+                             "TLS verification"],
                  str(SANDBOX_CREDENTIALS["zego"]["app_id"]), SANDBOX_CREDENTIALS["zego"]["server_secret"]),
     "Volcengine RTC": ("volcengine_ui", ["AccessKeyId", "SecretAccessKey", "OpenAPI host", "Default AppId",
                                          "Region", "Session token (STS)", "TLS verification"],
                        SANDBOX_CREDENTIALS["volcengine"]["access_key_id"],
                        SANDBOX_CREDENTIALS["volcengine"]["secret_access_key"]),
     "Tencent Cloud Live (TUILiveKit)": ("tencent_ui", ["SDKAppID", "SDK secret key", "REST API host", "Region",
+                                                       "China: console.tim.qq.com (default)",
                                                        "Admin identifier", "UserSig lifetime (seconds)"],
                                         str(SANDBOX_CREDENTIALS["tencent"]["sdkappid"]),
                                         SANDBOX_CREDENTIALS["tencent"]["key"]),
 }
 
 
-def open_every_section(dialog) -> None:
-    for trigger in dialog.locator("[data-part=item-trigger]:not([id$=extraJson])").all():
-        if trigger.get_attribute("aria-expanded") == "false":
-            trigger.click()
-            dialog.page.wait_for_function("el => el.getAttribute('aria-expanded') === 'true'", arg=trigger.element_handle())
+def section_triggers(dialog):
+    return dialog.locator("[data-part=item-trigger]:not([id$=extraJson])")
 
 
-def add_connection(page, hook_name: str, conn_id: str, login: str, password: str, sandbox_url: str) -> str:
-    """Fill in the Add Connection form like a user; returns the form's text and placeholders before saving."""
+def open_section(dialog, trigger) -> None:
+    """Open one accordion section (the form shows one at a time) and wait until it is open."""
+    if trigger.get_attribute("aria-expanded") != "true":
+        trigger.click()
+    dialog.page.wait_for_function("el => el.getAttribute('aria-expanded') === 'true'", arg=trigger.element_handle())
+    dialog.page.wait_for_timeout(400)  # the opening animation
+
+
+def add_connection(page, hook_name: str, conn_id: str, login: str, password: str, sandbox_url: str,
+                   name: str | None = None) -> str:
+    """Fill in the Add Connection form like a user; returns every section's text and placeholders."""
     page.goto("/connections")
     page.get_by_role("button", name="Add Connection").click()
     dialog = page.get_by_role("dialog")
@@ -193,26 +206,32 @@ def add_connection(page, hook_name: str, conn_id: str, login: str, password: str
     kind.fill(hook_name)
     page.keyboard.press("Enter")
     dialog.locator("input[name=login]").wait_for()
-    open_every_section(dialog)
-    text = dialog.inner_text()
-    placeholders = [field.get_attribute("placeholder") or "" for field in dialog.locator("input").all()]
-    text += "\nplaceholders: " + " | ".join(placeholders)
-    screenshot(page, f"connection-form-{conn_id}")
+    texts = []
+    for index in range(section_triggers(dialog).count()):
+        trigger = section_triggers(dialog).nth(index)
+        open_section(dialog, trigger)
+        section = trigger.inner_text().strip()
+        texts.append(dialog.inner_text())
+        texts.append("placeholders: " + " | ".join(field.get_attribute("placeholder") or ""
+                                                   for field in dialog.locator("input").all()))
+        if name:
+            screenshot(page, f"{name}-{section}")
+        if dialog.locator("input[name=element_asr_host]").is_visible():  # the sandbox serves ZEGO's ASR API too
+            dialog.locator("input[name=element_asr_host]").fill(sandbox_url)
+    open_section(dialog, section_triggers(dialog).first)  # Standard Fields
     dialog.locator("input[name=login]").fill(login)
     dialog.locator("input[name=password]").fill(password)
     dialog.locator("input[name=host]").fill(sandbox_url)
     dialog.locator("input[name=port]").fill(sandbox_url.rsplit(":", 1)[1])
-    if conn_id.startswith("zego"):  # the sandbox serves ZEGO's ASR API too
-        dialog.locator("input[name=element_asr_host]").fill(sandbox_url)
     dialog.get_by_role("button", name="Save").click()
     dialog.wait_for(state="detached")
-    return text
+    return "\n".join(texts)
 
 
 @pytest.mark.parametrize("hook_name", list(FORMS))
 def test_each_connection_form_shows_its_labels_no_null_and_saves_no_null(page, airflow, sandbox, hook_name):
     conn_id, labels, login, password = FORMS[hook_name]
-    text = add_connection(page, hook_name, conn_id, login, password, sandbox.url)
+    text = add_connection(page, hook_name, conn_id, login, password, sandbox.url, name=f"connection-form-{conn_id}")
     missing = [label for label in labels if label not in text]
     assert missing == [], text
     assert not re.search(r"\bnull\b", text), text
@@ -267,10 +286,13 @@ def test_manual_control_can_be_triggered_from_its_form_as_it_opens(page, airflow
 
 def test_a_finished_show_shows_the_playback_link_and_its_docs(page, airflow, finished_show):
     page.goto(f"/dags/{SHOW}/runs/{finished_show}/tasks/start_mix")
-    link = page.get_by_role("link", name="Mix playback (RTMP)")
-    link.wait_for()
-    assert link.get_attribute("href") == f"rtmp://sandbox/live/{ROOM}-mixed"
-    screenshot(page, "show-start-mix-links")
+    link = page.get_by_role("link", name="Mix playback (HLS)")
+    try:
+        link.wait_for()
+    finally:
+        screenshot(page, "show-start-mix-links")
+    assert link.get_attribute("href") == f"http://sandbox-cdn.invalid/live/{ROOM}-mixed/playlist.m3u8"
+    assert page.get_by_role("link", name="Mix playback (FLV)").get_attribute("href").endswith("-mixed.flv")
 
     page.goto(f"/dags/{SHOW}")
     page.get_by_role("button", name="Dag Docs").click()
