@@ -147,6 +147,10 @@ def test_start_mix_links_to_the_mix_playback(airflow, finished_show):
             assert set(airflow.api("GET", path)["extra_links"].values()) == {None}
 
 
+def test_the_show_schedule_names_its_timezone(airflow):
+    assert airflow.api("GET", f"/api/v2/dags/{SHOW}")["timetable_summary"] == "0 20 * * 5 UTC"
+
+
 def test_trigger_forms_can_be_submitted_with_their_defaults(airflow):
     for dag_id in (SHOW, "rtc_end_of_show", "rtc_manual_control"):
         params = airflow.api("GET", f"/api/v2/dags/{dag_id}/details")["params"]
@@ -242,8 +246,9 @@ def test_each_connection_form_shows_its_labels_no_null_and_saves_no_null(page, a
 
 
 def test_the_test_button_reports_success_and_a_wrong_secret_as_a_failure(page, airflow, sandbox):
+    for hook_name, (conn_id, _, login, password) in FORMS.items():
+        add_connection(page, hook_name, f"{conn_id}_test_ok", login, password, sandbox.url)
     _, _, login, password = FORMS["ZEGO RTC"]
-    add_connection(page, "ZEGO RTC", "zego_test_ok", login, password, sandbox.url)
     add_connection(page, "ZEGO RTC", "zego_test_bad", login, "wrong" + password[5:], sandbox.url)
 
     def test(conn_id: str, outcome: str) -> str:
@@ -255,8 +260,9 @@ def test_the_test_button_reports_success_and_a_wrong_secret_as_a_failure(page, a
         screenshot(page, f"connection-test-{conn_id}")
         return toast.locator("xpath=..").inner_text()
 
-    ok = test("zego_test_ok", "Test Connection Successful")
-    assert "Bad Request" not in ok
+    for conn_id, _, _, _ in FORMS.values():
+        ok = test(f"{conn_id}_test_ok", "Test Connection Successful")
+        assert "Bad Request" not in ok
     failed = test("zego_test_bad", "Test Connection Failed")
     assert "Bad Request" not in failed and len(failed.strip()) > len("Test Connection Failed")
     assert password not in failed
@@ -296,6 +302,7 @@ def test_a_finished_show_shows_the_playback_link_and_its_docs(page, airflow, fin
     assert page.get_by_role("link", name="Mix playback (FLV)").get_attribute("href").endswith("-mixed.flv")
 
     page.goto(f"/dags/{SHOW}")
+    page.get_by_text("0 20 * * 5 UTC").first.wait_for()  # the Schedule names its timezone
     page.get_by_role("button", name="Dag Docs").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("heading", name="Scheduled live show").wait_for()
