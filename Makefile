@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: env demo test bench clean
+.PHONY: env demo lint test bench clean
 
 env: .venv/.synced
 
@@ -21,7 +21,13 @@ $(UV):
 demo: env
 	.venv/bin/python tools/run_demo.py
 
-test: env
+# Static checks first (a few seconds): ruff (pyflakes, bugbear, import order) on the repository,
+# mypy on the package. Settings in pyproject.toml.
+lint: env
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+test: lint
 	.venv/bin/python -m pytest
 
 # Cost of the provider vs. baselines run side by side (~15 min); writes bench/results.json.

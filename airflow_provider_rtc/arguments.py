@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from airflow_provider_rtc.errors import RtcValidationError
 
@@ -95,3 +95,30 @@ def conn_id(name: str, value: Any) -> str:
             name, "must be a connection id: 1 to 250 letters, digits, '_', '.' or '-'"
         )
     return value
+
+
+def choice_or_template(name: str, value: Any, choices: tuple[str, ...]) -> Any:
+    """:func:`choice` at DAG-parse time, except that a Jinja template is let through (it is checked
+    again once rendered, when the condition is built)."""
+    if isinstance(value, str) and "{{" in value:
+        return value
+    return choice(name, value, choices)
+
+
+# Passes the Volcengine id rule; stands in for an AppId still to be read from the connection, so
+# every other argument is checked before the connection is looked up.
+APP_ID_PLACEHOLDER = "app-id-from-connection"
+T = TypeVar("T")
+
+
+def with_app_id(explicit: Any, connection_default: Callable[[], str], make: Callable[[Any], T]) -> T:
+    """``make(app_id)`` with the operator's or sensor's ``app_id``, or the connection's default.
+
+    None or blank means the connection's ``app_id`` extra: ``make`` first runs with a stand-in so
+    every other argument is checked before the connection is read. A given value is stripped but
+    not str()-ed: ``app_id=True`` must fail as a wrong type, not become "True".
+    """
+    if explicit is None or (isinstance(explicit, str) and not explicit.strip()):
+        make(APP_ID_PLACEHOLDER)
+        return make(connection_default())
+    return make(explicit.strip() if isinstance(explicit, str) else explicit)

@@ -1,17 +1,28 @@
 """What a sensor waits for, as plain data that both the sync sensor and the async trigger evaluate.
 
-A condition knows which vendor call observes the state (``call``) and how to read the answer
-(``evaluate``); it holds only plain arguments, so it serializes into trigger kwargs with no secret.
+A condition names the catalogue action that observes the state (``action``) and its arguments
+(``request``), and knows how to read the answer (``evaluate``); it holds only plain arguments, so
+it serializes into trigger kwargs with no secret. Its polling floor comes from the catalogue's
+per-resource rate limit.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.errors import ErrorKind, RtcApiError
-from airflow_provider_rtc.hooks.transport import ApiResult, VendorCall
+from airflow_provider_rtc.hooks.calls import ApiResult
+from airflow_provider_rtc.logtext import summarize
+
+HOOK_CLASSES = {
+    "zego": "airflow_provider_rtc.hooks.zego.ZegoHook",
+    "volcengine": "airflow_provider_rtc.hooks.volcengine.VolcengineRtcHook",
+    "tencent": "airflow_provider_rtc.hooks.tencent.TencentLiveHook",
+}
 
 
 @dataclass(frozen=True)
@@ -20,13 +31,27 @@ class Outcome:
     value: Any = None  # what the final check saw: the sensor's XCom value
     failure: str | None = None  # the watched thing failed for good: fail the sensor at once
 
+    def summary(self) -> str:
+        """One short line of what was observed, for logs (ids and counts, never secrets)."""
+        return summarize(self.value)
+
 
 class Condition:
     kind: ClassVar[str]
+    vendor: ClassVar[str]  # the catalogue's vendor
+    action: ClassVar[str]  # the catalogue action that observes the state
     hook_class: ClassVar[str]  # dotted path, imported on use
     min_interval: ClassVar[float] = 0.0  # the vendor's per-resource polling limit, in seconds
 
-    def call(self) -> VendorCall:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "action" in cls.__dict__:
+            entry = catalogue.get(cls.vendor, cls.action)
+            cls.hook_class = HOOK_CLASSES[cls.vendor]
+            cls.min_interval = entry.limit.per_resource_interval or 0.0
+
+    def request(self) -> dict[str, Any]:
+        """``query=`` / ``body=`` of the observing call, with the vendor's field names."""
         raise NotImplementedError
 
     def evaluate(self, result: ApiResult) -> Outcome:
@@ -36,8 +61,23 @@ class Condition:
         """An error answer that is itself an observation (e.g. "task does not exist"), else None."""
         return None
 
+    def describe(self) -> str:
+        """What is awaited, for log lines."""
+        fields = ", ".join(f"{key}={value}" for key, value in asdict(self).items())  # type: ignore[call-overload]
+        return f"{catalogue.answer_format(self.vendor).vendor} {self.action} ({fields})"
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **asdict(self)}  # type: ignore[call-overload]
+
+    def check_fields(self, fields: dict[str, tuple[str, Any]]) -> None:
+        """Check ``{VendorField: (argument, value)}`` with the action's request model (the operators'
+        limits), naming the sensor argument in errors."""
+        from airflow_provider_rtc.models.base import build_request
+
+        model = catalogue.get(self.vendor, self.action).request_model()
+        assert model is not None
+        build_request(model, {field: value for field, (_, value) in fields.items()},
+                      argument_names={field: argument for field, (argument, _) in fields.items()})
 
 
 _REGISTRY: dict[str, type[Condition]] = {}
@@ -64,7 +104,7 @@ def check_once(condition: Condition, conn_id: str, **hook_overrides: Any) -> Out
     """Observe ``condition`` once through the sync hook; an error that is an observation counts."""
     with hook_class(condition)(conn_id, **hook_overrides) as hook:
         try:
-            return condition.evaluate(hook.run(condition.call()))
+            return condition.evaluate(hook.call(condition.action, **condition.request()))
         except RtcApiError as error:
             observed = condition.evaluate_error(error)
             if observed is None:
@@ -72,21 +112,30 @@ def check_once(condition: Condition, conn_id: str, **hook_overrides: Any) -> Out
             return observed
 
 
+async def check_once_async(condition: Condition, hook, client) -> Outcome:
+    """The async twin of :func:`check_once` (the trigger's poll)."""
+    try:
+        return condition.evaluate(await hook.acall(client, condition.action, **condition.request()))
+    except RtcApiError as error:
+        observed = condition.evaluate_error(error)
+        if observed is None:
+            raise
+        return observed
+
+
+def is_transient(error: RtcApiError) -> bool:
+    """Errors a poller waits out (network, 5xx, throttling) rather than failing on."""
+    return error.kind is ErrorKind.RETRYABLE
+
+
+def succeed_at_value(deadline: datetime) -> dict[str, Any]:
+    """The XCom value of a sensor that stopped waiting because ``succeed_at`` was reached."""
+    return {"succeed_at_reached": True, "succeed_at": deadline.isoformat()}
+
+
 # -- argument checks: every condition checks its plain arguments when built, i.e. in the sensor
 # before any connection is read (and again, harmlessly, on the triggerer). The field names are the
 # sensors' argument names, so an error names what the DAG author wrote.
-
-
-def check_vendor_fields(vendor: str, model: str, fields: dict[str, tuple[str, Any]]) -> None:
-    """Check ``{VendorField: (argument, value)}`` with the vendor's own request model (same limits
-    as the operators)."""
-    import importlib
-
-    from airflow_provider_rtc.models.base import build_request
-
-    models = importlib.import_module(f"airflow_provider_rtc.models.{vendor}")
-    build_request(getattr(models, model), {field: value for field, (_, value) in fields.items()},
-                  argument_names={field: argument for field, (argument, _) in fields.items()})
 
 
 def _set(condition: Condition, name: str, value: Any) -> None:
@@ -114,25 +163,23 @@ def _count(condition: Condition, name: str) -> None:
     _set(condition, name, arguments.count(name, value, minimum=1, maximum=MAX_COUNT))
 
 
-def _stream_ids(value: Any) -> list[str] | None:
+def _id_list(name: str, value: Any, pattern: str, what: str, *, required: bool = False,
+             maximum: int | None = None) -> list[str] | None:
     from airflow_provider_rtc.errors import RtcValidationError
-    from airflow_provider_rtc.models.zego import STREAM_ID_PATTERN
 
     if value is None or (isinstance(value, (list, tuple)) and not value):
+        if required:
+            raise RtcValidationError(name, f"must list at least one {what}")
         return None
     # A string is refused rather than split into characters (a template that rendered to text).
     if not isinstance(value, (list, tuple)):
-        raise RtcValidationError("stream_ids", f"must be a list of stream ids, not {type(value).__name__}")
+        raise RtcValidationError(name, f"must be a list of {what}s, not {type(value).__name__}")
+    if maximum is not None and len(value) > maximum:
+        raise RtcValidationError(name, f"must list at most {maximum} {what}s, got {len(value)}")
     for position, item in enumerate(value):
-        if not isinstance(item, str) or not re.fullmatch(STREAM_ID_PATTERN, item):
-            raise RtcValidationError(f"stream_ids[{position}]",
-                                     "must be a stream id: 1 to 256 letters, digits, '_' or '-'")
+        if not isinstance(item, str) or not re.fullmatch(pattern, item):
+            raise RtcValidationError(f"{name}[{position}]", f"must be a {what}")
     return list(value)
-
-
-def is_transient(error: RtcApiError) -> bool:
-    """Errors a poller waits out (network, 5xx, throttling) rather than failing on."""
-    return error.kind is ErrorKind.RETRYABLE
 
 
 # -- ZEGO ---------------------------------------------------------------------------------------
@@ -142,20 +189,23 @@ def is_transient(error: RtcApiError) -> bool:
 @dataclass(frozen=True)
 class ZegoRoomStreams(Condition):
     kind = "zego_room_streams"
-    hook_class = "airflow_provider_rtc.hooks.zego.ZegoHook"
-    min_interval = 10.0  # DescribeSimpleStreamList: one call per 10 s per room
+    vendor = "zego"
+    action = "DescribeSimpleStreamList"  # one call per 10 s per room (catalogue)
 
     room_id: str
     min_streams: int = 1
     stream_ids: list[str] | None = None
 
     def __post_init__(self):
-        check_vendor_fields("zego", "DescribeSimpleStreamListQuery", {"RoomId": ("room_id", self.room_id)})
-        _count(self, "min_streams")
-        _set(self, "stream_ids", _stream_ids(self.stream_ids))
+        from airflow_provider_rtc.models.zego import STREAM_ID_PATTERN
 
-    def call(self) -> VendorCall:
-        return VendorCall(action="DescribeSimpleStreamList", method="GET", query={"RoomId": self.room_id})
+        self.check_fields({"RoomId": ("room_id", self.room_id)})
+        _count(self, "min_streams")
+        _set(self, "stream_ids", _id_list("stream_ids", self.stream_ids, STREAM_ID_PATTERN,
+                                          "stream id: 1 to 256 letters, digits, '_' or '-'"))
+
+    def request(self) -> dict[str, Any]:
+        return {"query": {"RoomId": self.room_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
         streams = (result.data or {}).get("StreamList") or []
@@ -172,19 +222,20 @@ class ZegoRoomStreams(Condition):
 @dataclass(frozen=True)
 class ZegoRoomUsers(Condition):
     kind = "zego_room_users"
-    hook_class = "airflow_provider_rtc.hooks.zego.ZegoHook"
+    vendor = "zego"
+    action = "DescribeUserNum"
 
     room_id: str
     until: str = "empty"
     min_users: int = 1
 
     def __post_init__(self):
-        check_vendor_fields("zego", "DescribeUserNumQuery", {"RoomId": ("room_id", self.room_id)})
+        self.check_fields({"RoomId": ("room_id", self.room_id)})
         _until(self, ("empty", "occupied"))
         _count(self, "min_users")
 
-    def call(self) -> VendorCall:
-        return VendorCall(action="DescribeUserNum", method="GET", query={"RoomId[]": [self.room_id]})
+    def request(self) -> dict[str, Any]:
+        return {"query": {"RoomId": self.room_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
         counts = (result.data or {}).get("UserCountList") or []
@@ -197,17 +248,18 @@ class ZegoRoomUsers(Condition):
 @dataclass(frozen=True)
 class ZegoMixTask(Condition):
     kind = "zego_mix_task"
-    hook_class = "airflow_provider_rtc.hooks.zego.ZegoHook"
+    vendor = "zego"
+    action = "GetMixTaskInfo"
 
     mix_task_id: str
     until: str = "stopped"
 
     def __post_init__(self):
-        check_vendor_fields("zego", "GetMixTaskInfoQuery", {"TaskId": ("mix_task_id", self.mix_task_id)})
+        self.check_fields({"TaskId": ("mix_task_id", self.mix_task_id)})
         _until(self, ("stopped", "running"))
 
-    def call(self) -> VendorCall:
-        return VendorCall(action="GetMixTaskInfo", method="GET", query={"TaskId": self.mix_task_id})
+    def request(self) -> dict[str, Any]:
+        return {"query": {"TaskId": self.mix_task_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
         info = (result.data or {}).get("TaskInfo") or {}
@@ -222,78 +274,187 @@ class ZegoMixTask(Condition):
         return None
 
 
-
-
-
-
-# -- Volcengine / BytePlus ------------------------------------------------------------------------
-
-SEGMENT_STATUS = {0: "unknown error", 1: "not started", 2: "running", 3: "ended", 4: "failed"}
+# DescribeRTCStreamState's "not live" answers: 41004 no such stream, 41006 closed (VENDOR_APIS.md
+# section 1). Whether they come as the envelope's Code or inside Data is not settled by the pages
+# found, so both are read.
+STREAM_GONE_CODES = frozenset({41004, 41006})
 
 
 @register
 @dataclass(frozen=True)
-class VolcengineSegmentTask(Condition):
-    kind = "volcengine_segment_task"
-    hook_class = "airflow_provider_rtc.hooks.volcengine.VolcengineRtcHook"
+class ZegoStreamState(Condition):
+    kind = "zego_stream_state"
+    vendor = "zego"
+    action = "DescribeRTCStreamState"
+
+    stream_id: str
+    until: str = "live"
+
+    def __post_init__(self):
+        # Sequence is the hook's to stamp; a placeholder lets the model check the stream id alone.
+        self.check_fields({"StreamId": ("stream_id", self.stream_id), "Sequence": ("stream_id", "0")})
+        _until(self, ("live", "gone"))
+
+    def request(self) -> dict[str, Any]:
+        # Sequence must increase per StreamId: the hook stamps a fresh one on every attempt.
+        return {"query": {"StreamId": self.stream_id, "Sequence": "0"}}
+
+    def _value(self, live: bool, request_id: str | None, code: Any = 0) -> dict[str, Any]:
+        return {"stream_id": self.stream_id, "live": live, "code": code, "request_id": request_id}
+
+    def evaluate(self, result: ApiResult) -> Outcome:
+        data = result.data if isinstance(result.data, dict) else {}
+        inner = data.get("Code", data.get("State", data.get("Status")))
+        live = inner not in STREAM_GONE_CODES
+        return Outcome(live == (self.until == "live"), self._value(live, result.request_id, inner or 0))
+
+    def evaluate_error(self, error: RtcApiError) -> Outcome | None:
+        if error.is_not_found or error.code in STREAM_GONE_CODES:
+            return Outcome(self.until == "gone", self._value(False, error.request_id, error.code))
+        return None
+
+
+# DescribeUsers' Status values are not in the pages found: a user listed with one of these counts
+# as not in the room; listed with any other Status (or none), as in it; not listed, as not in it.
+ABSENT_STATUSES = frozenset({0, "0", "offline", "Offline", "OFFLINE"})
+
+
+@register
+@dataclass(frozen=True)
+class ZegoUsersPresent(Condition):
+    kind = "zego_users_present"
+    vendor = "zego"
+    action = "DescribeUsers"
+
+    room_id: str
+    user_ids: list[str]
+    until: str = "present"
+
+    def __post_init__(self):
+        _set(self, "user_ids", _id_list("user_ids", self.user_ids, r"[^\x00-\x1f\x7f]{1,256}", "user id",
+                                        required=True, maximum=10))
+        self.check_fields({"RoomId": ("room_id", self.room_id), "UserId": ("user_ids", self.user_ids)})
+        _until(self, ("present", "absent"))
+
+    def request(self) -> dict[str, Any]:
+        return {"query": {"RoomId": self.room_id, "UserId": list(self.user_ids)}}
+
+    def _value(self, present: list[str], request_id: str | None, room_exists: bool = True) -> dict[str, Any]:
+        return {"room_id": self.room_id, "room_exists": room_exists, "present": present,
+                "absent": [u for u in self.user_ids if u not in present], "request_id": request_id}
+
+    def evaluate(self, result: ApiResult) -> Outcome:
+        listed = (result.data or {}).get("UserStatusList") or [] if isinstance(result.data, dict) else []
+        present = [str(u["UserId"]) for u in listed if isinstance(u, dict)
+                   and u.get("Status") not in ABSENT_STATUSES and u.get("UserId") in self.user_ids]
+        done = set(self.user_ids) <= set(present) if self.until == "present" else not present
+        return Outcome(done, self._value(present, result.request_id))
+
+    def evaluate_error(self, error: RtcApiError) -> Outcome | None:
+        if error.is_not_found:  # 50001: the room does not exist, so nobody is in it
+            return Outcome(self.until == "absent", self._value([], error.request_id, room_exists=False))
+        return None
+
+
+# -- Volcengine / BytePlus ------------------------------------------------------------------------
+
+TASK_STATUS = {0: "unknown error", 1: "not started", 2: "running", 3: "ended", 4: "failed"}
+
+
+@dataclass(frozen=True)
+class _VolcengineTask(Condition):
+    """A segment or recording task: GetSegmentTask / GetRecordTask answer the same Status codes."""
+
+    vendor = "volcengine"
+    result_key: ClassVar[str]  # SegmentTask / RecordTask
+    task_argument: ClassVar[str]
+    what: ClassVar[str]
 
     app_id: str
     room_id: str
-    segment_task_id: str
-    until: str = "ended"
+
+    @property
+    def task_id(self) -> str:
+        return getattr(self, self.task_argument)
 
     def __post_init__(self):
-        check_vendor_fields("volcengine", "GetSegmentTaskQuery", {
-            "RoomId": ("room_id", self.room_id), "TaskId": ("segment_task_id", self.segment_task_id),
-            "AppId": ("app_id", self.app_id)})
+        self.check_fields({"RoomId": ("room_id", self.room_id), "TaskId": (self.task_argument, self.task_id),
+                           "AppId": ("app_id", self.app_id)})
         _until(self, ("ended", "running"))
 
-    def call(self) -> VendorCall:
-        return VendorCall(action="GetSegmentTask", version="2022-06-01", method="GET",
-                          query={"AppId": self.app_id, "RoomId": self.room_id, "TaskId": self.segment_task_id})
+    def request(self) -> dict[str, Any]:
+        return {"query": {"AppId": self.app_id, "RoomId": self.room_id, "TaskId": self.task_id}}
 
     def _value(self, status: int | None, request_id: str | None, task: dict) -> dict:
-        return {"room_id": self.room_id, "segment_task_id": self.segment_task_id, "status": status,
-                "status_text": SEGMENT_STATUS.get(status, "absent"), "stop_reason": task.get("StopReason"),
-                "request_id": request_id}
+        value = {"room_id": self.room_id, self.task_argument: self.task_id, "status": status,
+                 "status_text": TASK_STATUS.get(status, "absent") if status is not None else "absent",
+                 "stop_reason": task.get("StopReason"), "request_id": request_id}
+        if "RecordFileList" in task:
+            value["record_files"] = task.get("RecordFileList")
+        return value
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        task = (result.data or {}).get("SegmentTask") or {}
+        task = (result.data or {}).get(self.result_key) or {}
         status = task.get("Status")
         value = self._value(status, result.request_id, task)
         if status == 4:
             return Outcome(False, value, failure=(
-                f"segment task {self.segment_task_id} in room {self.room_id} failed: "
+                f"{self.what} {self.task_id} in room {self.room_id} failed: "
                 f"StopReason {task.get('StopReason') or 'not given'}"))
-        done = status == 3 if self.until == "ended" else status == 2
+        done = status == 3 if self.until == "ended" else status == 2  # type: ignore[attr-defined]
         return Outcome(done, value)
 
     def evaluate_error(self, error: RtcApiError) -> Outcome | None:
         # No such task (or older than 72 h): nothing is running. Waiting for it to run keeps polling,
         # since a start may still be on its way.
         if error.is_not_found:
-            return Outcome(self.until == "ended", self._value(None, error.request_id, {}))
+            return Outcome(self.until == "ended", self._value(None, error.request_id, {}))  # type: ignore[attr-defined]
         return None
+
+
+@register
+@dataclass(frozen=True)
+class VolcengineSegmentTask(_VolcengineTask):
+    kind = "volcengine_segment_task"
+    action = "GetSegmentTask"
+    result_key = "SegmentTask"
+    task_argument = "segment_task_id"
+    what = "segment task"
+
+    segment_task_id: str = ""
+    until: str = "ended"
+
+
+@register
+@dataclass(frozen=True)
+class VolcengineRecordTask(_VolcengineTask):
+    kind = "volcengine_record_task"
+    action = "GetRecordTask"
+    result_key = "RecordTask"
+    task_argument = "record_task_id"
+    what = "recording task"
+
+    record_task_id: str = ""
+    until: str = "ended"
 
 
 @register
 @dataclass(frozen=True)
 class VolcengineRoomUsers(Condition):
     kind = "volcengine_room_users"
-    hook_class = "airflow_provider_rtc.hooks.volcengine.VolcengineRtcHook"
+    vendor = "volcengine"
+    action = "GetRoomOnlineUsers"
 
     app_id: str
     room_id: str
     until: str = "empty"
 
     def __post_init__(self):
-        check_vendor_fields("volcengine", "GetRoomOnlineUsersQuery", {
-            "RoomId": ("room_id", self.room_id), "AppId": ("app_id", self.app_id)})
+        self.check_fields({"RoomId": ("room_id", self.room_id), "AppId": ("app_id", self.app_id)})
         _until(self, ("empty", "occupied"))
 
-    def call(self) -> VendorCall:
-        return VendorCall(action="GetRoomOnlineUsers", version="2023-11-01", method="GET",
-                          query={"AppId": self.app_id, "RoomId": self.room_id})
+    def request(self) -> dict[str, Any]:
+        return {"query": {"AppId": self.app_id, "RoomId": self.room_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
         data = result.data or {}
@@ -312,17 +473,18 @@ class VolcengineRoomUsers(Condition):
 @dataclass(frozen=True)
 class TencentRoom(Condition):
     kind = "tencent_room"
-    hook_class = "airflow_provider_rtc.hooks.tencent.TencentLiveHook"
+    vendor = "tencent"
+    action = "get_room_info"
 
     room_id: str
     until: str = "exists"
 
     def __post_init__(self):
-        check_vendor_fields("tencent", "GetRoomInfoRequest", {"RoomId": ("room_id", self.room_id)})
+        self.check_fields({"RoomId": ("room_id", self.room_id)})
         _until(self, ("exists", "gone"))
 
-    def call(self) -> VendorCall:
-        return VendorCall(action="get_room_info", method="POST", body={"RoomId": self.room_id})
+    def request(self) -> dict[str, Any]:
+        return {"body": {"RoomId": self.room_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
         info = (result.data or {}).get("RoomInfo") or {}

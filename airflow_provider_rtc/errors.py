@@ -89,6 +89,11 @@ class RtcApiError(RtcError):
             text += f". {self.hint}"
         return text
 
+    def evolve(self, **changes) -> RtcApiError:
+        """A new error like this one with ``changes`` applied: errors are built final, never rewritten."""
+        fields = {name: getattr(self, name) for name in _FIELDS}
+        return type(self)(**{**fields, **changes})
+
     def __reduce__(self):
         # Keyword-only __init__: make the error picklable (Airflow ships exceptions between processes).
         return (_rebuild_api_error, (type(self), self.__dict__.copy()))
@@ -105,11 +110,8 @@ class RtcApiError(RtcError):
     def is_not_found(self) -> bool:
         return self.kind is ErrorKind.NOT_FOUND
 
-    @property
-    def is_throttled(self) -> bool:
-        return self.kind is ErrorKind.RETRYABLE and (
-            self.http_status == 429 or "limit" in f"{self.code} {self.message}".lower()
-        )
+_FIELDS = ("vendor", "action", "kind", "code", "message", "request_id", "http_status", "attempts", "hint",
+           "may_have_executed", "retry_after")
 
 
 class RtcAuthError(RtcApiError):

@@ -8,7 +8,7 @@ This module must stay free of imports: Airflow loads it in every process.
 from __future__ import annotations
 
 # How Airflow 3.3's connection form treats these declarations (read in its UI, verified by
-# tests/e2e/test_browser.py):
+# tests/e2e/test_ui.py):
 # - Every extra field is written into the saved extra with its current value, so a field without a
 #   ``default`` was stored as ``null``. Each field therefore has a default: the value the hook uses
 #   anyway, or "" where the default is derived (e.g. Volcengine's region from the host). The hooks
@@ -23,6 +23,9 @@ from __future__ import annotations
 #   the button works. The hooks treat 0, empty or the scheme's default port as "no port".
 _OPTIONAL_STRING = {"type": ["string", "null"], "default": ""}
 _OPTIONAL_SECRET = {"type": ["string", "null"], "format": "password", "default": ""}
+# The secrets that verify vendor callbacks (airflow_provider_rtc.callbacks) under their own header:
+# only a connection that receives callbacks needs them, and the API fields stay on top.
+_CALLBACK_SECRET = {**_OPTIONAL_SECRET, "section": "Vendor callbacks"}
 
 _PORT_PLACEHOLDER = "443 (save it: Airflow 3.3's Test button needs a stored port)"
 _CONNECTION_SECTION = "Timeouts and TLS"
@@ -91,6 +94,12 @@ _ZEGO = {
         },
         "timeout": _TIMEOUT_FIELD,
         "verify": _VERIFY_FIELD,
+        "callback_secret": {
+            "label": "CallbackSecret (callbacks)",
+            "description": "Console CallbackSecret that signs ZEGO's callbacks to /rtc-callbacks/zego/<conn_id> "
+            "(not the ServerSecret). Empty: callbacks are refused.",
+            "schema": _CALLBACK_SECRET,
+        },
     },
     "ui-field-behaviour": _ui_behaviour(
         {"login": "AppId", "password": "ServerSecret", "host": "RTC API host (ASR host: see Endpoints below)"},
@@ -128,6 +137,12 @@ _VOLCENGINE_RTC = {
         },
         "timeout": _TIMEOUT_FIELD,
         "verify": _VERIFY_FIELD,
+        "callback_secret_key": {
+            "label": "Callback SecretKey (callbacks)",
+            "description": "SecretKey set for event callbacks in the RTC console; verifies callbacks to "
+            "/rtc-callbacks/volcengine/<conn_id>. Empty: callbacks are refused.",
+            "schema": _CALLBACK_SECRET,
+        },
     },
     "ui-field-behaviour": _ui_behaviour(
         {"login": "AccessKeyId", "password": "SecretAccessKey", "host": "OpenAPI host"},
@@ -177,6 +192,18 @@ _TENCENT_LIVE = {
         },
         "timeout": _TIMEOUT_FIELD,
         "verify": _VERIFY_FIELD,
+        "callback_token": {
+            "label": "Callback token (IM / live callbacks)",
+            "description": "Callback authentication token of the IM console (or live_config/set_callback_token); "
+            "verifies TUILiveKit callbacks to /rtc-callbacks/tencent/<conn_id>. Empty: they are refused.",
+            "schema": _CALLBACK_SECRET,
+        },
+        "trtc_callback_secret": {
+            "label": "TRTC callback key (room / media events)",
+            "description": "Callback key of the TRTC console's event callbacks (HMAC-SHA256 of the body). "
+            "Empty: TRTC events are refused.",
+            "schema": _CALLBACK_SECRET,
+        },
     },
     "ui-field-behaviour": _ui_behaviour(
         {"login": "SDKAppID", "password": "SDK secret key", "host": "REST API host"},

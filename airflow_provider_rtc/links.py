@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 from airflow.sdk import BaseOperatorLink
 
 if TYPE_CHECKING:
-    from airflow.models.taskinstancekey import TaskInstanceKey
     from airflow.sdk import BaseOperator
+    from airflow.sdk.types import TaskInstanceKey
 
 
 def playback_url(result: Any, field: str) -> str:

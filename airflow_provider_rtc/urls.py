@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from airflow_provider_rtc.errors import RtcConfigError
 
-
 # DNS names in ASCII (an IDN in its xn-- form); underscores are tolerated for internal proxies.
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")

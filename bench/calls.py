@@ -26,8 +26,8 @@ SEGMENT_TASK = "bench-segment"
 
 def _vendors(sandbox) -> dict[str, dict[str, Any]]:
     """Per vendor: the hook, the call, how to reset the state it consumes, and how to check the answer."""
+    from airflow_provider_rtc.hooks.calls import VendorCall
     from airflow_provider_rtc.hooks.tencent import TencentLiveHook
-    from airflow_provider_rtc.hooks.transport import VendorCall
     from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
     from airflow_provider_rtc.hooks.zego import ZegoHook
     from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS
@@ -86,10 +86,10 @@ def measure(*, calls: int, warmup: int) -> Section:
                 hook, call, seed = vendor["hook"], vendor["call"], vendor["seed"]
                 session = requests.Session()
 
-                def through_hook():
+                def through_hook(hook=hook, call=call):
                     return hook.run(call)
 
-                def floor(prepared):
+                def floor(prepared, session=session):
                     response = session.post(prepared[0], data=prepared[1], headers=prepared[2], timeout=(5, 30))
                     return response.status_code, response.content
 
@@ -106,7 +106,7 @@ def measure(*, calls: int, warmup: int) -> Section:
                             request = hook.build_request(call)  # signed before the clock starts
                             prepared = (f"{request.url}?{urlencode(request.params, doseq=True)}", request.body,
                                         request.headers)
-                            elapsed, (status, body) = _timed(lambda: floor(prepared))
+                            elapsed, (status, body) = _timed(lambda prepared=prepared: floor(prepared))
                             if status != 200 or not vendor["ok"](json.loads(body)):
                                 errors += 1
                             if index >= warmup:

@@ -168,9 +168,9 @@ def measure(*, rounds: int, env: dict, workdir: Path) -> Section:
     section.figure("empty_cpu", cpu["empty"], "s", "same shape, EmptyOperator (CPU)")
     section.figure("vendor_calls", vendor_calls, "calls", "vendor calls per show run")
     section.ratio("show_vs_empty", "show", "empty", "dags test: show / EmptyOperator twin (wall)", goal=GOAL,
-                  paired=[s / e for s, e in zip(samples["show"], samples["empty"])])
+                  paired=[s / e for s, e in zip(samples["show"], samples["empty"], strict=False)])
     section.ratio("show_vs_empty_cpu", "show_cpu", "empty_cpu", "dags test: show / EmptyOperator twin (CPU)",
-                  paired=[s / e for s, e in zip(cpu["show"], cpu["empty"])])
+                  paired=[s / e for s, e in zip(cpu["show"], cpu["empty"], strict=False)])
     count = len(shape["tasks"])
     section.derive("per_task_wall", "extra wall seconds per task over the twin",
                    (section.figures["show"]["median"] - section.figures["empty"]["median"]) / count, "s")

@@ -92,18 +92,18 @@ def measure(*, rounds: int, env: dict, warmup: bool = True) -> Section:
     section.figure("ours_import_wall", walls["ours"], "ms", "airflow.sdk + ours (wall)")
     section.ratio("ours_same_process", "ours_import", "ours_sdk_part",
                   "import CPU, same process: (airflow.sdk + ours) / airflow.sdk", goal=GOAL,
-                  paired=[t / s for t, s in zip(cpu["ours"], sdk_part["ours"])])
+                  paired=[t / s for t, s in zip(cpu["ours"], sdk_part["ours"], strict=False)])
     section.ratio("http_same_process", "http_import", "http_sdk_part",
                   "import CPU, same process: (airflow.sdk + HTTP provider) / airflow.sdk",
-                  paired=[t / s for t, s in zip(cpu["http"], sdk_part["http"])])
+                  paired=[t / s for t, s in zip(cpu["http"], sdk_part["http"], strict=False)])
     section.ratio("ours_vs_sdk", "ours_import", "sdk_import", "import CPU, separate runs: ours / airflow.sdk alone",
-                  paired=[o / s for o, s in zip(cpu["ours"], cpu["sdk"])])
+                  paired=[o / s for o, s in zip(cpu["ours"], cpu["sdk"], strict=False)])
     section.ratio("http_vs_sdk", "http_import", "sdk_import",
                   "import CPU, separate runs: HTTP provider / airflow.sdk alone",
-                  paired=[h / s for h, s in zip(cpu["http"], cpu["sdk"])])
+                  paired=[h / s for h, s in zip(cpu["http"], cpu["sdk"], strict=False)])
     section.ratio("ours_vs_sdk_wall", "ours_import_wall", "sdk_import_wall",
                   "import wall, separate runs: ours / airflow.sdk alone",
-                  paired=[o / s for o, s in zip(walls["ours"], walls["sdk"])])
+                  paired=[o / s for o, s in zip(walls["ours"], walls["sdk"], strict=False)])
     section.counts["modules_loaded_sdk"] = loaded["sdk"]
     section.counts["modules_loaded_ours"] = loaded["ours"]
     section.counts["modules_loaded_http"] = loaded["http"]

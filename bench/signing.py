@@ -115,7 +115,7 @@ def measure(*, rounds: int, batch: int) -> Section:
     section.figure("tencent_official", samples["tencent_official"], "us", "Tencent UserSig: tls-sig-api-v2")
     section.figure("zego_ours", samples["zego_ours"], "us", "ZEGO signature: ours (no official package)")
     section.ratio("volcengine", "volcengine_ours", "volcengine_official", "Volcengine V4: ours / official", goal=GOAL,
-                  paired=[o / s for o, s in zip(samples["volcengine_ours"], samples["volcengine_official"])])
+                  paired=[o / s for o, s in zip(samples["volcengine_ours"], samples["volcengine_official"], strict=False)])
     section.ratio("tencent", "tencent_ours", "tencent_official", "Tencent UserSig: ours / official", goal=GOAL,
-                  paired=[o / s for o, s in zip(samples["tencent_ours"], samples["tencent_official"])])
+                  paired=[o / s for o, s in zip(samples["tencent_ours"], samples["tencent_official"], strict=False)])
     return section

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, Param, task
 
-from airflow_provider_rtc.timetables import ZonedCronTriggerTimetable
 from airflow_provider_rtc.operators.volcengine import StartSegmentOperator, StopSegmentOperator
 from airflow_provider_rtc.operators.zego import (
     StartASROperator,
@@ -13,6 +12,7 @@ from airflow_provider_rtc.operators.zego import (
     StopAutoMixOperator,
 )
 from airflow_provider_rtc.sensors.zego import ZegoRoomStreamSensor, ZegoRoomUsersSensor
+from airflow_provider_rtc.timetables import ZonedCronTriggerTimetable
 
 SHOW_TIMEZONE = "UTC"  # ZonedCronTriggerTimetable shows it in the Schedule column ("0 20 * * 5 UTC")
 

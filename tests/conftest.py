@@ -51,3 +51,10 @@ def connections(sandbox, monkeypatch):
 @pytest.fixture
 def credentials():
     return SANDBOX_CREDENTIALS
+
+
+def use_clock(monkeypatch, wall) -> None:
+    """Make every hook created from now on read its wall time from ``wall()`` (seconds since the epoch)."""
+    from airflow_provider_rtc.hooks import clock
+
+    monkeypatch.setattr(clock, "SYSTEM_CLOCK", clock.Clock(wall=wall))

@@ -87,6 +87,19 @@ def footnotes() -> list[str]:
 _MARKS = {"retryable": " ¹", "auth": " ²", "expired": " ³"}
 
 
+def columns_text() -> str:
+    """Which operator is tested in which column, from the matrix's targets."""
+    parts = []
+    for role, title in fm.ROLES.items():
+        names = [f"`{t.name}`" for t in fm.OPERATORS if t.role == role]
+        generic = [f"`{t.action}`" for t in fm.CATALOGUE_CALLS if t.role == role]
+        if generic:
+            names.append("the generic operators calling " + ", ".join(generic))
+        if names:
+            parts.append(f"{title}: {', '.join(names)}")
+    return "Columns: " + "; ".join(parts) + "."
+
+
 def render() -> str:
     columns = ["Fault", *fm.ROLES.values()]
     lines = [
@@ -94,9 +107,7 @@ def render() -> str:
         f"(`tests/integration/test_fault_matrix.py`), run with `request_retries={fm.OPERATOR_RETRIES}` for "
         f"operators (default 3) and `request_retries={fm.SENSOR_RETRIES}` for sensors (default 1); request "
         f"counts are exact. Faults that can hide an accepted request are injected after the vendor acted (the worst "
-        f"case). Operators not named in a column: `StartAutoMixOperator`, `ResumeMcuOperator`, "
-        f"`SetMixStreamOperator`; stops: `StopMixOperator`, `StopAutoMixOperator`, `StopASROperator`, "
-        f"`StopSegmentOperator`. No error message carries a secret or signature.",
+        f"case). {columns_text()} No error message carries a secret or signature.",
         "",
         "| " + " | ".join(columns) + " |",
         "|" + "---|" * len(columns),

@@ -10,7 +10,6 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from airflow_provider_rtc.errors import RtcValidationError
 
-
 _DECIMAL = re.compile(r"-?[0-9]{1,19}")
 
 

@@ -58,3 +58,9 @@ class GetRoomInfoRequest(VendorModel):
     """``get_room_info`` (what :class:`~airflow_provider_rtc.sensors.tencent.TencentRoomSensor` polls)."""
 
     RoomId: RoomId
+
+
+class DestroyRoomRequest(VendorModel):
+    """``destroy_room`` (https://tencentcloud.com/document/product/647/63422): RoomId only."""
+
+    RoomId: RoomId

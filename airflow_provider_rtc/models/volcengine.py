@@ -6,7 +6,7 @@ StartSegment / UpdateSegment pages for Duration's range and TargetStreams' 17-st
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, TypeVar
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
@@ -15,25 +15,6 @@ from airflow_provider_rtc.models.base import Int, VendorModel
 # AppId, RoomId, TaskId, BusinessId (and Identifier) all follow this rule.
 ID_PATTERN = r"^[a-zA-Z0-9_@\-\.]{1,128}$"
 VolcId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-# Passes the id rule; stands in for an AppId still to be read from the connection, so every
-# other argument is checked before the connection is looked up.
-APP_ID_PLACEHOLDER = "app-id-from-connection"
-
-
-def with_app_id(explicit: Any, connection_default: Callable[[], str], make: Callable[[Any], T]) -> T:
-    """``make(app_id)`` with the operator's or sensor's ``app_id``, or the connection's default.
-
-    None or blank means the connection's ``app_id`` extra: ``make`` first runs with a stand-in so
-    every other argument is checked before the connection is read. A given value is stripped but
-    not str()-ed: ``app_id=True`` must fail as a wrong type, not become "True".
-    """
-    if explicit is None or (isinstance(explicit, str) and not explicit.strip()):
-        make(APP_ID_PLACEHOLDER)
-        return make(connection_default())
-    return make(explicit.strip() if isinstance(explicit, str) else explicit)
-
-T = TypeVar("T")
-
 MAX_TARGET_STREAMS = 17
 
 
@@ -111,3 +92,62 @@ class GetRoomOnlineUsersQuery(VendorModel):
 
     AppId: VolcId
     RoomId: VolcId
+
+
+# -- closing a room: BanRoomUser (2023-11-01) ----------------------------------------------------
+# https://docs.byteplus.com/en/docs/byteplus-rtc/docs-1188353: AppId + RoomId bans the room
+# (everyone is removed); ForbiddenInterval > 0 keeps them out that many seconds (values below 60
+# become 60, above 259290 become 259290; 0 or empty lets them back at once).
+BAN_INTERVAL_MAX = 259290
+
+
+class BanRoomUserRequest(VendorModel):
+    AppId: VolcId
+    RoomId: VolcId
+    UserId: VolcId | None = None
+    ForbiddenInterval: Annotated[Int, Field(ge=0, le=BAN_INTERVAL_MAX)] | None = None
+
+
+# -- cloud recording: StartRecord / StopRecord (POST) and GetRecordTask (GET) --------------------
+# https://www.volcengine.com/docs/6348/1188215 (StartRecord 2023-11-01, QPS 60),
+# https://www.volcengine.com/docs/6348/1188200 (StopRecord 2023-11-01, QPS 60),
+# https://docs.byteplus.com/en/docs/byteplus-rtc/docs-116408 (GetRecordTask: RecordTask{Status,
+# StopReason, RecordFileList}; Status 1 not started, 2 running, 3 ended, 4 failed; 72 hours).
+
+
+class StartRecordRequest(VendorModel):
+    AppId: VolcId
+    BusinessId: VolcId | None = None
+    RoomId: VolcId
+    TaskId: VolcId
+    # 0 mixed-stream, 1 single-stream recording (StartRecord page: "RecordMode").
+    RecordMode: Annotated[Int, Field(ge=0, le=1)] | None = None
+    # Documented objects passed through as given; only the 17-stream limit is checked.
+    TargetStreams: dict[str, Any] | None = None
+    Encode: dict[str, Any] | None = None
+    Layout: dict[str, Any] | None = None
+    Control: dict[str, Any] | None = None
+    FileFormatConfig: dict[str, Any] | None = None
+    FileNameConfig: dict[str, Any] | None = None
+    StorageConfig: dict[str, Any] | None = None
+
+    @field_validator("TargetStreams")
+    @classmethod
+    def _at_most_17_streams(cls, value):
+        streams = (value or {}).get("StreamList") if isinstance(value, dict) else None
+        if isinstance(streams, list) and len(streams) > MAX_TARGET_STREAMS:
+            raise ValueError(f"StreamList holds at most {MAX_TARGET_STREAMS} streams")
+        return value
+
+
+class StopRecordRequest(VendorModel):
+    AppId: VolcId
+    BusinessId: VolcId | None = None
+    RoomId: VolcId
+    TaskId: VolcId
+
+
+class GetRecordTaskQuery(VendorModel):
+    AppId: VolcId
+    RoomId: VolcId
+    TaskId: VolcId

@@ -18,6 +18,13 @@ from pydantic import (
 from airflow_provider_rtc.models.base import Int, IntLiteral, Printable, VendorModel, max_utf8_bytes
 
 
+def _bool_text(value):
+    # A Jinja-rendered "true"/"false" means the bool; anything else is left to strict checking.
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
+
+
 def _int_to_text(value):
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
@@ -170,3 +177,28 @@ class DescribeUserNumQuery(VendorModel):
 
 class GetMixTaskInfoQuery(VendorModel):
     TaskId: NonEmpty
+
+
+# -- closing a room and checking streams / users (GET, parameters in the query) --------------------
+# https://www.zegocloud.com/docs/real-time-voice-server/api-reference/room/close (CloseRoom),
+# .../media-service/describe-rtc-stream-state (DescribeRTCStreamState), VENDOR_APIS.md section 1.
+
+
+class CloseRoomQuery(VendorModel):
+    RoomId: RoomId
+    # "Reason for closure, with a maximum length of 256 bytes" (CloseRoom page).
+    CustomReason: Annotated[str, max_utf8_bytes(256), Printable] | None = None
+    RoomCloseCallback: Annotated[bool, BeforeValidator(_bool_text)] | None = None
+
+
+class DescribeRTCStreamStateQuery(VendorModel):
+    StreamId: StreamIdText
+    # Required and "customized by the user"; for one StreamId it must increase (a millisecond
+    # timestamp is ZEGO's advice). Sent as text; an int is accepted and written out.
+    Sequence: Annotated[str, BeforeValidator(_int_to_text), StringConstraints(pattern=r"^[0-9]{1,20}$")]
+
+
+class DescribeUsersQuery(VendorModel):
+    RoomId: RoomId
+    # UserId[]: at most 10 users per call (VENDOR_APIS.md section 1).
+    UserId: Annotated[list[NonEmpty], Field(min_length=1, max_length=10)]

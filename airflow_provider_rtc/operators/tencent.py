@@ -1,24 +1,22 @@
-"""Operators for Tencent Cloud's live engine (TUILiveKit rooms): resume and lay out a room's stream mix."""
+"""Operators for Tencent Cloud's live engine (TUILiveKit rooms): the room's stream mix, dissolving
+the room, and any ``live_engine_http_srv`` command by name."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Sequence
+from typing import TYPE_CHECKING, ClassVar
 
-from airflow_provider_rtc.operators.base import RtcBaseOperator
+from airflow_provider_rtc.operators.base import Arg, GenericCall, IdempotentClose, RtcBaseOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-
     from airflow_provider_rtc.hooks.tencent import TencentLiveHook
-    from airflow_provider_rtc.models.tencent import MixLayoutInfo, MixVideoEncode
-
-_CALL_FIELDS = ("tencent_live_conn_id", "extra_body")
 
 
 class TencentBaseOperator(RtcBaseOperator):
     """Base of the Tencent operators; ``tencent_live_conn_id`` names a connection of type ``tencent_live``."""
 
     vendor_conn_id_attr: ClassVar[str] = "tencent_live_conn_id"
+    vendor_key = "tencent"
+    call_fields = ("tencent_live_conn_id", "extra_body")
 
     def __init__(self, *, tencent_live_conn_id: str = "tencent_live_default", **kwargs):
         super().__init__(**kwargs)
@@ -27,17 +25,7 @@ class TencentBaseOperator(RtcBaseOperator):
     def make_hook(self) -> TencentLiveHook:
         from airflow_provider_rtc.hooks.tencent import TencentLiveHook
 
-        return TencentLiveHook(
-            self.checked_conn_id(), **{k: v for k, v in self.hook_overrides().items() if v is not None}
-        )
-
-    def validated_body(self, model_name: str, fields: dict[str, Any], argument_names: dict[str, str]) -> dict:
-        from airflow_provider_rtc.models import tencent as models
-        from airflow_provider_rtc.models.base import build_request
-
-        return build_request(
-            getattr(models, model_name), fields, argument_names=argument_names, extra_body=self.extra_body
-        )
+        return TencentLiveHook(self.checked_conn_id(), **self.hook_overrides())
 
 
 class ResumeMcuOperator(TencentBaseOperator):
@@ -49,19 +37,8 @@ class ResumeMcuOperator(TencentBaseOperator):
     (100424) raises :class:`~airflow_provider_rtc.errors.RtcNotFoundError` naming the room.
     """
 
-    template_fields: Sequence[str] = ("room_id", *_CALL_FIELDS)
-    _ARGUMENTS = {"RoomId": "room_id"}
-
-    def __init__(self, *, room_id: str, **kwargs):
-        super().__init__(**kwargs)
-        self.room_id = room_id
-
-    def execute(self, context: Context) -> dict[str, Any]:
-        body = self.validated_body("ResumeMcuTaskRequest", {"RoomId": self.room_id}, self._ARGUMENTS)
-        with self.make_hook() as hook:
-            api_result = hook.call_command("resume_mcu_task", body)
-        self.log.info("Tencent mix of room %s resumed (RequestId %s)", self.room_id, api_result.request_id)
-        return self.result(api_result)
+    action = "resume_mcu_task"
+    arguments = (Arg("room_id", "RoomId", required=True, note="≤ 48 bytes UTF-8"),)
 
 
 class SetMixStreamOperator(TencentBaseOperator):
@@ -77,34 +54,42 @@ class SetMixStreamOperator(TencentBaseOperator):
     Returns ``{"request_id", "data"}``.
     """
 
-    template_fields: Sequence[str] = ("room_id", "layout_mode", "video_encode", "layout_info", *_CALL_FIELDS)
-    _ARGUMENTS = {
-        "RoomId": "room_id", "LayoutMode": "layout_mode", "VideoEncode": "video_encode", "LayoutInfo": "layout_info",
-    }
+    action = "set_mix_stream"
+    arguments = (Arg("room_id", "RoomId", required=True),
+                 Arg("layout_mode", "LayoutMode", required=True, note="0 grid, 1000 custom"),
+                 Arg("video_encode", "VideoEncode", note='{"Width", "Height"}'),
+                 Arg("layout_info", "LayoutInfo", note='{"LayoutList": [...], "MaxUserLayout"}'))
 
-    def __init__(
-        self,
-        *,
-        room_id: str,
-        layout_mode: int,
-        video_encode: dict[str, Any] | MixVideoEncode | None = None,
-        layout_info: dict[str, Any] | MixLayoutInfo | None = None,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        self.room_id = room_id
-        self.layout_mode = layout_mode
-        self.video_encode = video_encode
-        self.layout_info = layout_info
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        body = self.validated_body(
-            "SetMixStreamRequest",
-            self.vendor_fields(),
-            self._ARGUMENTS,
-        )
-        with self.make_hook() as hook:
-            api_result = hook.call_command("set_mix_stream", body)
-        self.log.info("Tencent mix layout of room %s set to mode %s (RequestId %s)", self.room_id, body["LayoutMode"],
-                      api_result.request_id)
-        return self.result(api_result)
+class TencentDestroyRoomOperator(IdempotentClose, TencentBaseOperator):
+    """Dissolve a room for good: ``destroy_room`` (200/s per SDKAppID).
+
+    A room that does not exist or was already dissolved (100004) counts as closed:
+    ``already_closed: True`` (``fail_if_not_found=True`` fails instead). Returns
+    ``{"request_id", "data", "already_closed"}``; ``data`` may hold Tencent's ``Statistic`` of the show.
+    """
+
+    action = "destroy_room"
+    arguments = (Arg("room_id", "RoomId", required=True),)
+
+
+class TencentLiveApiOperator(GenericCall, TencentBaseOperator):
+    """POST any ``live_engine_http_srv`` command by name, including ones not modelled here.
+
+    Signed with the admin's UserSig, with timeouts and retries like every operator; the envelope
+    is checked the same way. A catalogued command's body is checked against its model
+    (``validate=False`` skips that). Returns ``{"request_id", "data"}`` (``data`` is ``Response``).
+
+    :param command: the command name, e.g. ``get_room_list``.
+    :param body: the JSON body (templated).
+    :param idempotent: False for commands that create something on every call (e.g. ``create_room``).
+    """
+
+    arguments = (Arg("command", required=True), Arg("body", note="dict or JSON text"), Arg("idempotent", template=False),
+                 Arg("validate", default=True, template=False))
+    query = None
+    command: str
+
+    @property
+    def action(self) -> str:  # type: ignore[override]
+        return self.command

@@ -1,26 +1,27 @@
-"""Operators for Volcengine (and BytePlus) RTC audio slicing: StartSegment / StopSegment.
+"""Operators for Volcengine (and BytePlus) RTC: audio slicing, cloud recording, closing a room,
+and any OpenAPI action by name.
 
-The vendor's TaskId is ``segment_task_id`` here: ``task_id`` is Airflow's. ``app_id`` defaults
-to the connection's ``app_id`` extra.
+The vendor's TaskId is ``segment_task_id`` / ``record_task_id`` here: ``task_id`` is Airflow's.
+``app_id`` defaults to the connection's ``app_id`` extra; the API Version comes from the
+catalogue (BytePlus's where it differs) unless ``api_version`` is given.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_rtc.operators.base import IdempotentStopMixin, RtcBaseOperator
+from airflow_provider_rtc.operators.base import (
+    Arg,
+    GenericCall,
+    IdempotentClose,
+    IdempotentStart,
+    IdempotentStop,
+    RtcBaseOperator,
+)
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-
     from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
-
-_CALL_FIELDS = ("volcengine_rtc_conn_id", "extra_body")
-
-# The segment APIs' version: Volcengine's documented one, and BytePlus's (VENDOR_APIS.md section 2).
-SEGMENT_VERSION = "2020-12-01"
-BYTEPLUS_SEGMENT_VERSION = "2022-06-01"
 
 # An API Version is a date; anything else could only be answered with InvalidActionOrVersion.
 _VERSION = re.compile(r"20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
@@ -31,11 +32,13 @@ class VolcengineBaseOperator(RtcBaseOperator):
 
     :param volcengine_rtc_conn_id: connection of type ``volcengine_rtc``.
     :param app_id: the RTC AppId; defaults to the connection's ``app_id`` extra.
-    :param api_version: the API Version to call; by default the segment APIs' version for the
-        connection's platform (``2020-12-01`` on Volcengine, ``2022-06-01`` on a BytePlus host).
+    :param api_version: the API Version to call; by default the catalogue's for the connection's
+        platform (e.g. the segment APIs: ``2020-12-01`` on Volcengine, ``2022-06-01`` on BytePlus).
     """
 
     vendor_conn_id_attr: ClassVar[str] = "volcengine_rtc_conn_id"
+    vendor_key = "volcengine"
+    call_fields = ("app_id", "api_version", "volcengine_rtc_conn_id", "extra_body")
 
     def __init__(
         self,
@@ -53,15 +56,7 @@ class VolcengineBaseOperator(RtcBaseOperator):
     def make_hook(self) -> VolcengineRtcHook:
         from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
 
-        return VolcengineRtcHook(
-            self.checked_conn_id(), **{k: v for k, v in self.hook_overrides().items() if v is not None}
-        )
-
-    def segment_version(self, hook: VolcengineRtcHook) -> str:
-        explicit = self.checked_api_version()
-        if explicit:
-            return explicit
-        return BYTEPLUS_SEGMENT_VERSION if hook.is_byteplus else SEGMENT_VERSION
+        return VolcengineRtcHook(self.checked_conn_id(), **self.hook_overrides())
 
     def checked_api_version(self) -> str | None:
         """``api_version`` if given (None or "" means the platform's default), checked to be a date."""
@@ -73,38 +68,27 @@ class VolcengineBaseOperator(RtcBaseOperator):
             raise RtcValidationError("api_version", "must be an API Version date such as 2020-12-01")
         return self.api_version
 
-    def _validate(self, model_name: str, fields: dict[str, Any], argument_names: dict[str, str], app_id: str) -> dict:
-        from airflow_provider_rtc.models import volcengine as models
-        from airflow_provider_rtc.models.base import build_request
-
-        return build_request(
-            getattr(models, model_name),
-            {**fields, "AppId": app_id},
-            argument_names={**argument_names, "AppId": "app_id"},
-            extra_body=self.extra_body,
-        )
-
-    def validated_body(
-        self, hook: VolcengineRtcHook, model_name: str, fields: dict[str, Any], argument_names: dict[str, str]
-    ) -> dict:
-        """The request body, with AppId from the argument or the connection; nothing is sent.
-
-        Every argument (api_version included) is checked before the connection is read; an
-        ``app_id`` that is None or blank means the connection's ``app_id`` extra.
-        """
-        from airflow_provider_rtc.models.volcengine import with_app_id
-
+    def prevalidate(self) -> None:
         self.checked_api_version()
+
+    def argument_names(self) -> dict[str, str]:
+        return {**super().argument_names(), "AppId": "app_id"}
+
+    def build(self, hook) -> dict[str, Any]:
+        """The request, with AppId from the argument or the connection. An ``app_id`` that is None or
+        blank means the connection's ``app_id`` extra: every other argument is checked first."""
+        from airflow_provider_rtc.arguments import with_app_id
+
+        fields = self.vendor_fields()
         return with_app_id(self.app_id, lambda: hook.default_app_id(None),
-                           lambda app_id: self._validate(model_name, fields, argument_names, app_id))
+                           lambda app_id: self.validated({**fields, "AppId": app_id}))
 
-    def call(self, action: str, version: str, body: dict):
-        from airflow_provider_rtc.hooks.transport import VendorCall
+    def call_options(self, hook) -> dict[str, Any]:
+        version = self.checked_api_version()
+        return {"version": version} if version else {}
 
-        return VendorCall(action=action, body=body, version=version)
 
-
-class StartSegmentOperator(VolcengineBaseOperator):
+class StartSegmentOperator(IdempotentStart, VolcengineBaseOperator):
     """Start slicing a room's audio: ``StartSegment``.
 
     A task identified by AppId + RoomId + ``segment_task_id`` that is already running counts as
@@ -120,104 +104,97 @@ class StartSegmentOperator(VolcengineBaseOperator):
     :param handle: start slicing at once (vendor default true).
     """
 
-    template_fields: Sequence[str] = (
-        "room_id", "segment_task_id", "app_id", "business_id", "target_streams", "duration", "max_idle_time",
-        "storage_config", "control", "identifier", "handle", "api_version", *_CALL_FIELDS,
+    action = "StartSegment"
+    arguments = (
+        Arg("room_id", "RoomId", required=True), Arg("segment_task_id", "TaskId", required=True),
+        Arg("business_id", "BusinessId"), Arg("target_streams", "TargetStreams"), Arg("duration", "Duration", note="1..600 s"),
+        Arg("max_idle_time", "MaxIdleTime", note="1..86400"), Arg("storage_config", "StorageConfig"), Arg("control", "Control"),
+        Arg("identifier", "Identifier"), Arg("handle", "Handle"),
     )
-    _ARGUMENTS = {
-        "RoomId": "room_id", "TaskId": "segment_task_id", "BusinessId": "business_id",
-        "TargetStreams": "target_streams", "Duration": "duration", "MaxIdleTime": "max_idle_time",
-        "StorageConfig": "storage_config", "Control": "control", "Identifier": "identifier", "Handle": "handle",
-    }
-
-    def __init__(
-        self,
-        *,
-        room_id: str,
-        segment_task_id: str,
-        app_id: str | None = None,
-        business_id: str | None = None,
-        target_streams: dict[str, Any] | None = None,
-        duration: int | None = None,
-        max_idle_time: int | None = None,
-        storage_config: dict[str, Any] | None = None,
-        control: dict[str, Any] | None = None,
-        identifier: str | None = None,
-        handle: bool | None = None,
-        fail_if_already_running: bool = False,
-        **kwargs,
-    ):
-        super().__init__(app_id=app_id, **kwargs)
-        self.room_id = room_id
-        self.segment_task_id = segment_task_id
-        self.business_id = business_id
-        self.target_streams = target_streams
-        self.duration = duration
-        self.max_idle_time = max_idle_time
-        self.storage_config = storage_config
-        self.control = control
-        self.identifier = identifier
-        self.handle = handle
-        self.fail_if_already_running = fail_if_already_running
-
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_rtc import arguments
-        from airflow_provider_rtc.errors import ErrorKind, RtcApiError
-
-        fail_if_already_running = arguments.flag("fail_if_already_running", self.fail_if_already_running)
-        fields = self.vendor_fields()
-        with self.make_hook() as hook:
-            body = self.validated_body(hook, "StartSegmentRequest", fields, self._ARGUMENTS)
-            try:
-                # Idempotent by design: the caller's TaskId makes a repeated start an "already exists".
-                api_result = hook.run(self.call("StartSegment", self.segment_version(hook), body))
-            except RtcApiError as error:
-                if error.kind is not ErrorKind.ALREADY_EXISTS or fail_if_already_running:
-                    raise
-                self.log.warning(
-                    "%s StartSegment: segment task %s is already running in room %s (RequestId %s); treating "
-                    "the start as done. Set fail_if_already_running=True to fail instead.",
-                    error.vendor, self.segment_task_id, self.room_id, error.request_id,
-                )
-                return {"request_id": error.request_id, "data": None, "already_running": True}
-        self.log.info("Volcengine segment task %s started in room %s (RequestId %s)", self.segment_task_id,
-                      self.room_id, api_result.request_id)
-        return self.result(api_result, already_running=False)
 
 
-class StopSegmentOperator(IdempotentStopMixin, VolcengineBaseOperator):
+class StopSegmentOperator(IdempotentStop, VolcengineBaseOperator):
     """Stop slicing: ``StopSegment``. A task that does not exist or has already ended counts as
     stopped (``already_stopped: True``) unless ``fail_if_not_found=True``.
     Returns ``{"request_id", "data", "already_stopped"}``.
     """
 
-    template_fields: Sequence[str] = (
-        "room_id", "segment_task_id", "app_id", "business_id", "api_version", *_CALL_FIELDS,
+    action = "StopSegment"
+    arguments = (Arg("room_id", "RoomId", required=True), Arg("segment_task_id", "TaskId", required=True),
+                 Arg("business_id", "BusinessId"))
+
+
+class StartRecordOperator(IdempotentStart, VolcengineBaseOperator):
+    """Start cloud recording of a room: ``StartRecord`` (Volcengine 2023-11-01, BytePlus 2022-06-01).
+
+    Recording must be enabled in the RTC console. The task is AppId + RoomId + ``record_task_id``:
+    starting it again while it runs counts as started (``already_running: True``; assumed to be
+    answered with TaskAlreadyExists as for the segment APIs). Returns
+    ``{"request_id", "data", "already_running"}``; wait for the end with
+    :class:`~airflow_provider_rtc.sensors.volcengine.VolcengineRecordTaskSensor`.
+
+    :param record_mode: 0 mixed-stream, 1 single-stream recording.
+    :param target_streams: ``{"StreamList": [...]}`` (at most 17 streams).
+    :param encode, layout, control, file_format_config, file_name_config, storage_config: the
+        vendor's objects of the same names, passed through as given.
+    """
+
+    action = "StartRecord"
+    arguments = (
+        Arg("room_id", "RoomId", required=True), Arg("record_task_id", "TaskId", required=True),
+        Arg("business_id", "BusinessId"), Arg("record_mode", "RecordMode", note="0 mixed, 1 single-stream"), Arg("target_streams", "TargetStreams", note="≤ 17 streams"),
+        Arg("encode", "Encode"), Arg("layout", "Layout"), Arg("control", "Control"),
+        Arg("file_format_config", "FileFormatConfig"), Arg("file_name_config", "FileNameConfig"),
+        Arg("storage_config", "StorageConfig"),
     )
-    _ARGUMENTS = {"RoomId": "room_id", "TaskId": "segment_task_id", "BusinessId": "business_id"}
 
-    def __init__(
-        self,
-        *,
-        room_id: str,
-        segment_task_id: str,
-        app_id: str | None = None,
-        business_id: str | None = None,
-        fail_if_not_found: bool = False,
-        **kwargs,
-    ):
-        super().__init__(app_id=app_id, **kwargs)
-        self.room_id = room_id
-        self.segment_task_id = segment_task_id
-        self.business_id = business_id
-        self.fail_if_not_found = fail_if_not_found
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_rtc import arguments
+class StopRecordOperator(IdempotentStop, VolcengineBaseOperator):
+    """Stop cloud recording: ``StopRecord``. A task that does not exist or has already ended counts
+    as stopped (``already_stopped: True``) unless ``fail_if_not_found=True``."""
 
-        # Here, not only in run_stop: the AppId may need the connection, and no argument may wait for it.
-        arguments.flag("fail_if_not_found", self.fail_if_not_found)
-        fields = self.vendor_fields()
-        with self.make_hook() as hook:
-            body = self.validated_body(hook, "StopSegmentRequest", fields, self._ARGUMENTS)
-            return self.run_stop(hook, self.call("StopSegment", self.segment_version(hook), body))
+    action = "StopRecord"
+    arguments = (Arg("room_id", "RoomId", required=True), Arg("record_task_id", "TaskId", required=True),
+                 Arg("business_id", "BusinessId"))
+
+
+class VolcengineCloseRoomOperator(IdempotentClose, VolcengineBaseOperator):
+    """Close a room for good: ``BanRoomUser`` (2023-11-01) with AppId + RoomId removes everyone.
+
+    :param forbidden_interval: seconds during which nobody may join again (0..259290; Volcengine
+        raises 1..59 to 60). Not given or 0: everyone is removed but may rejoin at once.
+
+    Banning again is harmless, so the call is retried like a read. An answer that the room does
+    not exist counts as closed (``already_closed: True``; ``fail_if_not_found=True`` fails
+    instead). Returns ``{"request_id", "data", "already_closed"}``.
+    """
+
+    action = "BanRoomUser"
+    arguments = (Arg("room_id", "RoomId", required=True),
+                 Arg("forbidden_interval", "ForbiddenInterval", note="0..259290 s"))
+
+
+class VolcengineRtcApiOperator(GenericCall, VolcengineBaseOperator):
+    """Call any Volcengine / BytePlus RTC OpenAPI action by name, including ones not modelled here.
+
+    Signed with Signature V4, with timeouts and retries like every operator; the envelope is
+    checked the same way. A catalogued action takes the catalogue's method, Version and
+    idempotency unless given, and its ``body`` / ``query`` is checked against its model
+    (``validate=False`` skips that). Any other action needs ``api_version``. Returns
+    ``{"request_id", "data"}``. ``app_id`` is not added for you: put ``AppId`` in the body or query.
+
+    :param action: the OpenAPI ``Action``.
+    :param body: the JSON body of a POST (templated); ``query``: query parameters (templated).
+    :param method: ``GET`` or ``POST``; ``idempotent``: False for actions that create something
+        on every call.
+    """
+
+    arguments = (
+        Arg("action", required=True), Arg("body", note="dict or JSON text"), Arg("query"), Arg("method", note="GET/POST"),
+        Arg("idempotent", template=False), Arg("validate", default=True, template=False),
+    )
+
+    method: str | None
+
+    def generic_options(self) -> dict[str, Any]:
+        return {"method": self.method, **self.call_options(None)}

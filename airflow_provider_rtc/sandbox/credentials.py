@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-SANDBOX_CREDENTIALS = {
-    "zego": {"app_id": 1234567890, "server_secret": "sandbox0zego0server0secret0000000"},
+SANDBOX_CREDENTIALS: dict[str, dict[str, Any]] = {
+    "zego": {"app_id": 1234567890, "server_secret": "sandbox0zego0server0secret0000000",
+             "callback_secret": "sandbox0zego0callback0secret00000"},
     "volcengine": {
         "access_key_id": "AKLTsandbox0000000000000000",
         "secret_access_key": "sandbox-volcengine-secret-access-key-0000",
         "app_id": "sandbox-volc-app",
+        "callback_secret_key": "sandbox-volcengine-callback-secret-key-00",
     },
-    "tencent": {"sdkappid": 1400000001, "key": "sandbox0tencent0sdk0secret0key000000000000000000", "identifier": "administrator"},
+    "tencent": {"sdkappid": 1400000001, "key": "sandbox0tencent0sdk0secret0key000000000000000000", "identifier": "administrator",
+                "callback_token": "sandbox0tencent0callback0token000",
+                "trtc_callback_secret": "sandboxTrtcCallbackKey0000000000"},
 }
 
 
@@ -26,21 +31,23 @@ def airflow_connections(base_url: str) -> dict[str, dict]:
             "login": str(zego["app_id"]),
             "password": zego["server_secret"],
             "host": base_url,
-            "extra": {"asr_host": base_url, "timeout": 10},
+            "extra": {"asr_host": base_url, "timeout": 10, "callback_secret": zego["callback_secret"]},
         },
         "volcengine_rtc_default": {
             "conn_type": "volcengine_rtc",
             "login": volc["access_key_id"],
             "password": volc["secret_access_key"],
             "host": base_url,
-            "extra": {"app_id": volc["app_id"], "timeout": 10},
+            "extra": {"app_id": volc["app_id"], "timeout": 10,
+                      "callback_secret_key": volc["callback_secret_key"]},
         },
         "tencent_live_default": {
             "conn_type": "tencent_live",
             "login": str(tencent["sdkappid"]),
             "password": tencent["key"],
             "host": base_url,
-            "extra": {"identifier": tencent["identifier"], "timeout": 10},
+            "extra": {"identifier": tencent["identifier"], "timeout": 10,
+                      "callback_token": tencent["callback_token"], "trtc_callback_secret": tencent["trtc_callback_secret"]},
         },
     }
 

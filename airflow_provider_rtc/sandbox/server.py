@@ -15,10 +15,15 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal, overload
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connection_env
+
+if TYPE_CHECKING:
+    from airflow_provider_rtc.sandbox.tencent import TencentRoutes
+    from airflow_provider_rtc.sandbox.volcengine import VolcengineRoutes
+    from airflow_provider_rtc.sandbox.zego import ZegoRoutes
 
 # A request's body larger than this is refused: nothing the provider sends comes close.
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -124,6 +129,14 @@ class VendorRoutes:
     def reset(self) -> None:
         """Forget all state (tasks, rooms, seen nonces)."""
 
+    def snapshot(self) -> dict[str, Any]:
+        """The vendor's state, for tests and the control API."""
+        raise NotImplementedError
+
+    def control(self, payload: dict) -> Any:
+        """Steer the vendor's state (the control API's ``state/<vendor>``)."""
+        raise NotImplementedError
+
 
 class Sandbox:
     """Run the sandbox on loopback in a background thread (a context manager).
@@ -133,7 +146,7 @@ class Sandbox:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, lifetime: float = 3600.0,
-                 credentials: dict | None = None):
+                 credentials: dict[str, dict[str, Any]] | None = None):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox listens on loopback only")
         self.credentials = credentials or SANDBOX_CREDENTIALS
@@ -141,6 +154,7 @@ class Sandbox:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.routes: list[VendorRoutes] = _default_routes(self)
+        self.callbacks = _callback_sender(self)  # the sandbox calling back, as the vendors do
         self._server = _Server((host, port), _Handler)
         self._server.sandbox = self
         self._thread: threading.Thread | None = None
@@ -150,7 +164,7 @@ class Sandbox:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     @property
     def port(self) -> int:
@@ -204,6 +218,7 @@ class Sandbox:
             self.faults.clear()
             for routes in self.routes:
                 routes.reset()
+            self.callbacks.reset()
 
     def received(self, action: str | None = None, vendor: str | None = None) -> list[RecordedRequest]:
         with self.lock:
@@ -224,6 +239,15 @@ class Sandbox:
             "volcengine": [t["TaskId"] for t in volcengine["segment_tasks"] if t.get("Status") == 2],
         }
         return {vendor: tasks for vendor, tasks in running.items() if tasks}
+
+    @overload
+    def route(self, vendor: Literal["zego"]) -> ZegoRoutes: ...
+    @overload
+    def route(self, vendor: Literal["volcengine"]) -> VolcengineRoutes: ...
+    @overload
+    def route(self, vendor: Literal["tencent"]) -> TencentRoutes: ...
+    @overload
+    def route(self, vendor: str) -> VendorRoutes: ...
 
     def route(self, vendor: str) -> VendorRoutes:
         return next(r for r in self.routes if r.vendor == vendor)
@@ -274,6 +298,7 @@ class Sandbox:
             text = {429: "Too Many Requests", 502: "Bad Gateway", 503: "Service Unavailable"}.get(fault.status, "Internal Server Error")
             return Reply(status=fault.status, body=text.encode(), content_type="text/plain")
         if kind == "vendor_code":
+            assert fault.code is not None, "a vendor_code fault needs its code"
             return routes.error_reply(request, fault.code, "injected by the sandbox")
         if kind == "drop":
             return Reply(drop=True)
@@ -302,6 +327,11 @@ class Sandbox:
         if command == "faults" and request.method == "POST":
             self.inject(Fault(**payload))
             return Reply.json({"ok": True})
+        if command == "callbacks" and request.method == "POST":
+            try:
+                return Reply.json({"ok": True, "result": self.callbacks.control(payload)})
+            except (KeyError, TypeError, ValueError) as exc:
+                return Reply.json({"ok": False, "error": str(exc)}, status=400)
         if command == "state" and request.method == "GET":
             return Reply.json({r.vendor: r.snapshot() for r in self.routes if hasattr(r, "snapshot")})
         if command.startswith("state/") and request.method == "POST":
@@ -321,6 +351,12 @@ def _default_routes(sandbox: Sandbox) -> list[VendorRoutes]:
 
     # Most specific shape first: Tencent's /v4/ path, Volcengine's Version/HMAC, then ZEGO.
     return [TencentRoutes(sandbox), VolcengineRoutes(sandbox), ZegoRoutes(sandbox)]
+
+
+def _callback_sender(sandbox: Sandbox):
+    from airflow_provider_rtc.sandbox.callbacks import CallbackSender
+
+    return CallbackSender(sandbox.credentials)
 
 
 class _Server(ThreadingHTTPServer):

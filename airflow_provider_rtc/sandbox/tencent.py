@@ -9,7 +9,7 @@ Tencent answers HTTP 200 with its envelope for all of them.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
 from airflow_provider_rtc.signing.tencent import UserSigError, verify_usersig
@@ -159,7 +159,8 @@ class TencentRoutes(VendorRoutes):
         return self._envelope(response={"RoomInfo": dict(room["info"])})
 
     def _do_create_room(self, body: dict) -> Reply:
-        info = body.get("RoomInfo") if isinstance(body.get("RoomInfo"), dict) else body
+        nested = body.get("RoomInfo")
+        info: dict = nested if isinstance(nested, dict) else body
         room_id = self._room_id(info)
         if isinstance(room_id, Reply):
             return room_id
@@ -175,6 +176,7 @@ class TencentRoutes(VendorRoutes):
         if isinstance(room, Reply):
             return room
         del self.rooms[room["info"]["RoomId"]]
+        self.sandbox.callbacks.room_dismissed(room["info"]["RoomId"])
         return self._envelope()
 
     def _create(self, room_id: str, *, room_name: str | None = None, owner_account: str | None = None,
@@ -220,6 +222,7 @@ class TencentRoutes(VendorRoutes):
     def dissolve_room(self, room_id: str) -> None:
         with self.sandbox.lock:
             del self.rooms[room_id]
+        self.sandbox.callbacks.room_dismissed(room_id)
 
     def pause_mix(self, room_id: str) -> None:
         """Pause a room's mix (an ad break), so ``resume_mcu_task`` has something to resume."""
@@ -232,5 +235,6 @@ class TencentRoutes(VendorRoutes):
     def control(self, payload: dict) -> Any:
         payload = dict(payload)
         command = payload.pop("command")
-        return {"create_room": self.create_room, "dissolve_room": self.dissolve_room,
-                "pause_mix": self.pause_mix}[command](**payload)
+        handlers: dict[str, Callable[..., Any]] = {
+            "create_room": self.create_room, "dissolve_room": self.dissolve_room, "pause_mix": self.pause_mix}
+        return handlers[command](**payload)

@@ -13,6 +13,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
 from airflow_provider_rtc.sandbox.volcengine_verify import verify_v4
 
@@ -47,6 +48,23 @@ RUNNING, ENDED, FAILED = 2, 3, 4
 _DEFAULT_MAX_IDLE_TIME = 180
 _DEFAULT_DURATION = 20
 
+# Older versions the sandbox also answers (the earlier digest polled GetSegmentTask as 2023-11-01).
+_ALSO_SERVED = {"GetSegmentTask": ("2023-11-01",)}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def catalogue_routes() -> dict[tuple[str, str], str]:
+    """(Action, Version) -> handler, for every catalogued action and each of its versions: an action
+    added to the catalogue needs its ``_<snake_case>`` handler here (tests/unit/test_catalogue.py)."""
+    routes = {}
+    for action in catalogue.actions("volcengine"):
+        for version in {action.version, action.byteplus_version, *_ALSO_SERVED.get(action.name, ())} - {None}:
+            routes[(action.name, version)] = f"_{_snake(action.name)}"
+    return routes
+
 
 def _now_ms(clock: Callable[[], float]) -> int:
     return int(clock() * 1000)
@@ -62,15 +80,7 @@ class VolcengineRoutes(VendorRoutes):
 
     vendor = "volcengine"
 
-    ACTIONS = {
-        ("StartSegment", "2020-12-01"): "_start_segment",
-        ("StartSegment", "2022-06-01"): "_start_segment",
-        ("StopSegment", "2020-12-01"): "_stop_segment",
-        ("StopSegment", "2022-06-01"): "_stop_segment",
-        ("GetSegmentTask", "2022-06-01"): "_get_segment_task",
-        ("GetSegmentTask", "2023-11-01"): "_get_segment_task",
-        ("GetRoomOnlineUsers", "2023-11-01"): "_get_room_online_users",
-    }
+    ACTIONS = catalogue_routes()
 
     def reset(self) -> None:
         self.region = DEFAULT_REGION
@@ -79,8 +89,11 @@ class VolcengineRoutes(VendorRoutes):
         self.session_tokens: dict[str, str] = {}
         # (AppId, RoomId, TaskId) -> task
         self.segment_tasks: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.record_tasks: dict[tuple[str, str, str], dict[str, Any]] = {}
         # (AppId, RoomId) -> {"users": [user ids], "invisible": [user ids], "exists": bool}
         self.rooms: dict[tuple[str, str], dict[str, Any]] = {}
+        # (AppId, RoomId) -> the ForbiddenInterval of the last BanRoomUser (0: kicked, may rejoin)
+        self.bans: dict[tuple[str, str], int] = {}
 
     @property
     def credentials(self) -> dict[str, Any]:
@@ -172,7 +185,7 @@ class VolcengineRoutes(VendorRoutes):
         if refused is not None:
             return refused
         action, version = request.arg("Action"), request.arg("Version")
-        handler_name = self.ACTIONS.get((action, version))
+        handler_name = self.ACTIONS.get((action or "", version or ""))
         if handler_name is None:
             return self.error_reply(request, "InvalidActionOrVersion",
                                     f"Could not find operation {action} for version {version}.")
@@ -272,6 +285,59 @@ class VolcengineRoutes(VendorRoutes):
             exists_field: True,
         })
 
+    def _start_record(self, request: RawRequest, body: dict) -> Reply:
+        if refused := self._check_ids(request, body, ("AppId", "RoomId", "TaskId"), ("BusinessId",)):
+            return refused
+        key = (body["AppId"], body["RoomId"], body["TaskId"])
+        task = self.record_tasks.get(key)
+        if task is not None and task["Status"] == RUNNING:
+            return self.error_reply(request, "InvalidParameter.TaskAlreadyExists",
+                                    f"task {body['TaskId']} is already recording room {body['RoomId']}")
+        streams = (body.get("TargetStreams") or {}).get("StreamList") or []
+        if len(streams) > 17:
+            return self.error_reply(request, "InvalidParameter.TargetStreams", "at most 17 streams")
+        self.record_tasks[key] = {
+            "AppId": body["AppId"], "RoomId": body["RoomId"], "TaskId": body["TaskId"],
+            "StartTime": _now_ms(self.clock), "EndTime": 0, "Status": RUNNING, "StopReason": "",
+            "RecordMode": body.get("RecordMode", 0), "RecordFileList": [], "Version": request.arg("Version"),
+        }
+        return self._ok(request, "ok")
+
+    def _stop_record(self, request: RawRequest, body: dict) -> Reply:
+        if refused := self._check_ids(request, body, ("AppId", "RoomId", "TaskId"), ("BusinessId",)):
+            return refused
+        task = self.record_tasks.get((body["AppId"], body["RoomId"], body["TaskId"]))
+        if task is None or task["Status"] != RUNNING:
+            return self.error_reply(request, "InvalidParameter.ErrorActiveTaskNotFound",
+                                    "the task does not exist or has stopped")
+        self._end(task, ENDED, "StopByAPI")
+        return self._ok(request, "ok")
+
+    def _get_record_task(self, request: RawRequest, query: dict) -> Reply:
+        if refused := self._check_ids(request, query, ("AppId", "RoomId", "TaskId")):
+            return refused
+        task = self.record_tasks.get((query["AppId"], query["RoomId"], query["TaskId"]))
+        if task is None:
+            return self.error_reply(request, "InvalidParameter.ErrorActiveTaskNotFound", "no such record task")
+        public = ("StartTime", "EndTime", "Status", "StopReason", "RecordFileList")
+        return self._ok(request, {"RecordTask": {name: task[name] for name in public}})
+
+    def _ban_room_user(self, request: RawRequest, body: dict) -> Reply:
+        if refused := self._check_ids(request, body, ("AppId", "RoomId"), ("UserId",)):
+            return refused
+        interval = body.get("ForbiddenInterval") or 0
+        if not isinstance(interval, int) or isinstance(interval, bool) or interval < 0:
+            return self.error_reply(request, "InvalidParameter.ForbiddenInterval", "ForbiddenInterval must be >= 0")
+        # Documented clamping: 1..59 become 60, above 259290 becomes 259290. Banning a room nobody is
+        # in is allowed ("preemptive banning is supported"), so this never answers not-found.
+        interval = 0 if interval == 0 else min(max(interval, 60), 259290)
+        key = (body["AppId"], body["RoomId"])
+        self.bans[key] = interval
+        room = self.rooms.get(key)
+        if room is not None and not body.get("UserId"):
+            room.update(users=[], invisible=[])
+        return self._ok(request, "success")
+
     def _end(self, task: dict[str, Any], status: int, reason: str) -> None:
         task.update(Status=status, StopReason=reason, EndTime=_now_ms(self.clock))
 
@@ -315,6 +381,14 @@ class VolcengineRoutes(VendorRoutes):
         with self.sandbox.lock:
             self._end(self._task(room_id, task_id, app_id), FAILED, stop_reason)
 
+    def end_record(self, room_id: str, task_id: str, stop_reason: str = "IdleTimeOut",
+                   app_id: str | None = None, files: list[dict] | None = None, failed: bool = False) -> None:
+        """The vendor ended a recording by itself (status 3, or 4 when ``failed``), with its files."""
+        with self.sandbox.lock:
+            task = self.record_tasks[(app_id or self.credentials["app_id"], room_id, task_id)]
+            task["RecordFileList"] = list(files or [{"Vid": f"{task_id}.mp4", "Duration": 1}])
+            self._end(task, FAILED if failed else ENDED, stop_reason)
+
     def set_room_users(self, room_id: str, count: int | None = None, users: list[str] | None = None,
                        invisible: list[str] | None = None, exists: bool = True, app_id: str | None = None) -> None:
         """Who is in a room: ``users`` by id, or ``count`` generated ids; ``exists=False`` removes the room."""
@@ -332,16 +406,20 @@ class VolcengineRoutes(VendorRoutes):
                 "service": self.service,
                 "flavour": self.flavour,
                 "segment_tasks": [dict(task) for task in self.segment_tasks.values()],
+                "record_tasks": [dict(task) for task in self.record_tasks.values()],
+                "bans": [{"AppId": a, "RoomId": r, "ForbiddenInterval": i} for (a, r), i in self.bans.items()],
                 "rooms": [{"AppId": app_id, "RoomId": room_id, **room} for (app_id, room_id), room in self.rooms.items()],
             }
 
     def control(self, payload: dict) -> Any:
         payload = dict(payload)
         command = payload.pop("command")
-        return {
+        handlers: dict[str, Callable[..., Any]] = {
             "configure": self.configure,
             "add_session_token": self.add_session_token,
             "end_segment": self.end_segment,
             "fail_segment": self.fail_segment,
+            "end_record": self.end_record,
             "set_room_users": self.set_room_users,
-        }[command](**payload)
+        }
+        return handlers[command](**payload)

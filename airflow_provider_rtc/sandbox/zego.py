@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import Any, Callable
 
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
 
 SIGNATURE_WINDOW_SECONDS = 600  # ZEGO allows at most 10 minutes of clock difference
 
-ASR_ACTIONS = {"StartRealtimeASRTask", "StopRealtimeASRTask"}
+# What the sandbox serves is the catalogue: every catalogued action needs a ``_do_<Action>`` here
+# (tests/unit/test_catalogue.py checks), and answers on the catalogue's host and method.
+ACTIONS = {action.name: action for action in catalogue.actions("zego")}
+ASR_ACTIONS = {name for name, action in ACTIONS.items() if action.host == "asr"}
 
 
 class ZegoRoutes(VendorRoutes):
@@ -19,7 +23,10 @@ class ZegoRoutes(VendorRoutes):
     def reset(self) -> None:
         self.mix_tasks: dict[str, dict[str, Any]] = {}
         self.asr_tasks: dict[str, dict[str, Any]] = {}
-        self.rooms: dict[str, dict[str, Any]] = {}  # room id -> {"streams": [...], "users": int}
+        # room id -> {"streams": [...], "users": int, "user_ids": [...]}; closed streams by id
+        self.rooms: dict[str, dict[str, Any]] = {}
+        self.closed_streams: set[str] = set()
+        self.closed_rooms: list[dict[str, Any]] = []
         self.seen_nonces: dict[str, float] = {}
 
     # -- routing -------------------------------------------------------------------------------
@@ -82,10 +89,10 @@ class ZegoRoutes(VendorRoutes):
                 if now - seen_at <= SIGNATURE_WINDOW_SECONDS:
                     break
                 del self.seen_nonces[oldest]
-            seen_at = self.seen_nonces.get(nonce)
+            last_seen = self.seen_nonces.get(nonce)
             # The age check keeps the verdict exact even if a test's clock went backwards, leaving
             # an expired nonce behind a newer one.
-            if seen_at is not None and now - seen_at <= SIGNATURE_WINDOW_SECONDS:
+            if last_seen is not None and now - last_seen <= SIGNATURE_WINDOW_SECONDS:
                 # ZEGO does not document a separate code for a replayed nonce; a replay is refused
                 # as a bad signature, which is what a client that reuses nonces must see.
                 return self.error_reply(request, 100000005, "signature error: SignatureNonce already used")
@@ -103,8 +110,10 @@ class ZegoRoutes(VendorRoutes):
             return refused
         action = self.action_of(request)
         handler = getattr(self, f"_do_{action}", None)
-        if handler is None:
+        if handler is None or action not in ACTIONS:
             return self.error_reply(request, 100000007, f"Action {action} not supported")
+        if request.method != ACTIONS[action].method:
+            return self.error_reply(request, 100000007, f"Action {action} takes {ACTIONS[action].method}")
         if request.method == "POST":
             try:
                 body = request.json_body() or {}
@@ -158,6 +167,7 @@ class ZegoRoutes(VendorRoutes):
         if body.get("UserId") and body["UserId"] != task["UserId"]:
             return self.error_reply(request, 110200003, "TaskId belongs to another UserId")
         del self.mix_tasks[body["TaskId"]]
+        self.sandbox.callbacks.mix_stopped(task["RoomId"], body["TaskId"])
         return self._ok()
 
     def _do_StopMix(self, request: RawRequest, body: dict) -> Reply:
@@ -173,7 +183,7 @@ class ZegoRoutes(VendorRoutes):
         return self._ok({"TaskInfo": {"TaskId": task["TaskId"], "MixDuration": int(self.clock() - task["started"])}})
 
     def _room(self, room_id: str) -> dict[str, Any]:
-        return self.rooms.setdefault(room_id, {"streams": [], "users": 0})
+        return self.rooms.setdefault(room_id, {"streams": [], "users": 0, "user_ids": []})
 
     def _do_DescribeSimpleStreamList(self, request: RawRequest, body: dict) -> Reply:
         room_id = request.arg("RoomId")
@@ -189,6 +199,46 @@ class ZegoRoutes(VendorRoutes):
         counts = [{"RoomId": r, "UserCount": self.rooms.get(r, {}).get("users", 0), "AdminUserCount": 0}
                   for r in room_ids]
         return self._ok({"UserCountList": counts})
+
+    def _do_DescribeUsers(self, request: RawRequest, body: dict) -> Reply:
+        room_id = request.arg("RoomId")
+        user_ids = request.query.get("UserId[]", [])
+        if not room_id or not 1 <= len(user_ids) <= 10:
+            return self.error_reply(request, 110200002, "RoomId and 1 to 10 UserId[] are required")
+        room = self.rooms.get(room_id)
+        if room is None:
+            return self.error_reply(request, 50001, "room does not exist")
+        # Status 1 in the room, 0 not (the sandbox's reading; ZEGO's values are not in the digest).
+        return self._ok({"UserStatusList": [
+            {"UserId": user, "Status": 1 if user in room["user_ids"] else 0, "LoginTime": 0, "UserRole": 1}
+            for user in user_ids]})
+
+    def _do_DescribeRTCStreamState(self, request: RawRequest, body: dict) -> Reply:
+        stream_id, sequence = request.arg("StreamId"), request.arg("Sequence")
+        if not stream_id or not sequence:
+            return self.error_reply(request, 110200002, "StreamId and Sequence are required")
+        live = any(s["StreamId"] == stream_id for room in self.rooms.values() for s in room["streams"])
+        if live:
+            return self._ok({"StreamId": stream_id})
+        if stream_id in self.closed_streams:
+            return self.error_reply(request, 41006, "stream closed")
+        return self.error_reply(request, 41004, "stream does not exist")
+
+    def _do_CloseRoom(self, request: RawRequest, body: dict) -> Reply:
+        room_id = request.arg("RoomId")
+        if not room_id:
+            return self.error_reply(request, 110200002, "RoomId is required")
+        reason = request.arg("CustomReason") or ""
+        if len(reason.encode()) > 256:
+            return self.error_reply(request, 110200002, "CustomReason longer than 256 bytes")
+        room = self.rooms.pop(room_id, None)
+        if room is None:
+            # doc-zh.zego.im/article/14179: 5024 "room does not exist".
+            return self.error_reply(request, 5024, "room does not exist")
+        self.closed_streams.update(s["StreamId"] for s in room["streams"])
+        self.closed_rooms.append({"RoomId": room_id, "CustomReason": reason,
+                                  "RoomCloseCallback": request.arg("RoomCloseCallback")})
+        return self._ok()
 
     def _do_StartRealtimeASRTask(self, request: RawRequest, body: dict) -> Reply:
         if refused := self._missing(request, body, "RoomId", code=410000003):
@@ -209,7 +259,8 @@ class ZegoRoutes(VendorRoutes):
     def snapshot(self) -> dict[str, Any]:
         with self.sandbox.lock:
             return {"mix_tasks": sorted(self.mix_tasks), "asr_tasks": sorted(self.asr_tasks),
-                    "rooms": {k: dict(v) for k, v in self.rooms.items()}}
+                    "rooms": {k: dict(v) for k, v in self.rooms.items()}, "closed_rooms": list(self.closed_rooms),
+                    "closed_streams": sorted(self.closed_streams)}
 
     def add_stream(self, room_id: str, stream_id: str, user_id: str = "host") -> None:
         with self.sandbox.lock:
@@ -219,7 +270,26 @@ class ZegoRoutes(VendorRoutes):
 
     def remove_streams(self, room_id: str) -> None:
         with self.sandbox.lock:
-            self._room(room_id)["streams"] = []
+            room = self._room(room_id)
+            closed = room["streams"]
+            self.closed_streams.update(s["StreamId"] for s in closed)
+            room["streams"] = []
+        self.sandbox.callbacks.streams_closed(room_id, closed)
+
+    def join(self, room_id: str, user_id: str) -> None:
+        """A user logs into a room (DescribeUsers sees them; DescribeUserNum counts them)."""
+        with self.sandbox.lock:
+            room = self._room(room_id)
+            if user_id not in room["user_ids"]:
+                room["user_ids"].append(user_id)
+                room["users"] += 1
+
+    def leave(self, room_id: str, user_id: str) -> None:
+        with self.sandbox.lock:
+            room = self._room(room_id)
+            if user_id in room["user_ids"]:
+                room["user_ids"].remove(user_id)
+                room["users"] = max(0, room["users"] - 1)
 
     def set_users(self, room_id: str, count: int) -> None:
         with self.sandbox.lock:
@@ -227,5 +297,7 @@ class ZegoRoutes(VendorRoutes):
 
     def control(self, payload: dict) -> Any:
         command = payload.pop("command")
-        return {"add_stream": self.add_stream, "remove_streams": self.remove_streams,
-                "set_users": self.set_users}[command](**payload)
+        handlers: dict[str, Callable[..., Any]] = {
+            "add_stream": self.add_stream, "remove_streams": self.remove_streams, "set_users": self.set_users,
+            "join": self.join, "leave": self.leave}
+        return handlers[command](**payload)

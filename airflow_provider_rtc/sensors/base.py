@@ -7,7 +7,7 @@ through the hook's async path on the triggerer, holding no worker slot.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
@@ -33,7 +33,7 @@ class RtcConditionSensor(BaseSensorOperator):
     """
 
     conn_id_attr: ClassVar[str]
-    condition_class: ClassVar[type]  # a conditions.Condition subclass, for its vendor limits
+    condition_class: ClassVar[type[Condition]]  # for its vendor limits
     ui_color = "#d9f0e3"
 
     def __init__(
@@ -126,6 +126,8 @@ class RtcConditionSensor(BaseSensorOperator):
             from airflow.sdk import timezone
 
             if timezone.utcnow() >= deadline:
+                from airflow_provider_rtc.conditions import succeed_at_value
+
                 self.log.info("succeed_at %s reached: done waiting", deadline.isoformat())
                 return PokeReturnValue(is_done=True, xcom_value=succeed_at_value(deadline))
         outcome = self.observe()
@@ -135,8 +137,8 @@ class RtcConditionSensor(BaseSensorOperator):
             from airflow.sdk.exceptions import AirflowFailException
 
             raise AirflowFailException(outcome.failure)
-        if not outcome.done:
-            self.log.info("Not yet: %s", outcome.value)
+        # One line per poke of what was seen: ids and counts, never the raw vendor answer.
+        self.log.info("%s: %s", "Condition met" if outcome.done else "Not yet", outcome.summary())
         return PokeReturnValue(is_done=outcome.done, xcom_value=outcome.value)
 
     def execute(self, context: Context) -> Any:
@@ -154,6 +156,7 @@ class RtcConditionSensor(BaseSensorOperator):
                 poll_interval=float(self.poke_interval),
                 hook_overrides=self.hook_overrides(),
                 succeed_at=deadline.isoformat() if (deadline := self.succeed_at_time()) else None,
+                gives_up_at=(datetime.now(timezone.utc) + timedelta(seconds=self.timeout)).isoformat(timespec="seconds"),
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout),
@@ -162,7 +165,9 @@ class RtcConditionSensor(BaseSensorOperator):
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         status = event.get("status")
         if status == "done":
-            self.log.info("Condition met on the triggerer: %s", event.get("value"))
+            from airflow_provider_rtc.logtext import summarize
+
+            self.log.info("Condition met on the triggerer: %s", summarize(event.get("value")))
             return event.get("value")
         if status == "failed":
             from airflow.sdk.exceptions import AirflowFailException
@@ -171,8 +176,3 @@ class RtcConditionSensor(BaseSensorOperator):
         from airflow_provider_rtc.errors import RtcError
 
         raise RtcError(f"{event.get('error_type', 'error')} while waiting on the triggerer: {event.get('message')}")
-
-
-def succeed_at_value(deadline: datetime) -> dict[str, Any]:
-    """The XCom value of a sensor that stopped waiting because ``succeed_at`` was reached."""
-    return {"succeed_at_reached": True, "succeed_at": deadline.isoformat()}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from airflow_provider_rtc.arguments import choice_or_template
 from airflow_provider_rtc.conditions import TencentRoom
 from airflow_provider_rtc.sensors.base import RtcConditionSensor
-from airflow_provider_rtc.sensors.zego import _choice
 
 
 class TencentRoomSensor(RtcConditionSensor):
@@ -20,8 +20,8 @@ class TencentRoomSensor(RtcConditionSensor):
                  **kwargs):
         super().__init__(**kwargs)
         self.room_id = room_id
-        self.until = _choice("until", until, ("exists", "gone"))
+        self.until = choice_or_template("until", until, ("exists", "gone"))
         self.tencent_live_conn_id = tencent_live_conn_id
 
     def build_condition(self) -> TencentRoom:
-        return TencentRoom(room_id=self.room_id, until=_choice("until", self.until, ("exists", "gone")))
+        return TencentRoom(room_id=self.room_id, until=choice_or_template("until", self.until, ("exists", "gone")))

@@ -1,13 +1,13 @@
-"""Sensors on Volcengine / BytePlus RTC state: a segment (audio slicing) task, users in a room."""
+"""Sensors on Volcengine / BytePlus RTC state: a segment (audio slicing) or recording task, users in a room."""
 
 from __future__ import annotations
 
 from functools import cached_property
 from typing import Sequence
 
-from airflow_provider_rtc.conditions import VolcengineRoomUsers, VolcengineSegmentTask
+from airflow_provider_rtc.arguments import choice_or_template, with_app_id
+from airflow_provider_rtc.conditions import VolcengineRecordTask, VolcengineRoomUsers, VolcengineSegmentTask
 from airflow_provider_rtc.sensors.base import RtcConditionSensor
-from airflow_provider_rtc.sensors.zego import _choice
 
 
 class VolcengineBaseSensor(RtcConditionSensor):
@@ -28,8 +28,6 @@ class VolcengineBaseSensor(RtcConditionSensor):
 
     def with_app_id(self, make):
         """``make(app_id)``, the condition, with ``app_id`` or the connection's default AppId."""
-        from airflow_provider_rtc.models.volcengine import with_app_id
-
         return with_app_id(self.app_id, lambda: self.resolved_app_id, make)
 
 
@@ -47,7 +45,7 @@ class VolcengineSegmentTaskSensor(VolcengineBaseSensor):
         super().__init__(**kwargs)
         self.room_id = room_id
         self.segment_task_id = segment_task_id
-        self.until = _choice("until", until, ("ended", "running"))
+        self.until = choice_or_template("until", until, ("ended", "running"))
 
     def build_condition(self) -> VolcengineSegmentTask:
         return self.with_app_id(lambda app_id: VolcengineSegmentTask(
@@ -63,8 +61,32 @@ class VolcengineRoomUsersSensor(VolcengineBaseSensor):
     def __init__(self, *, room_id: str, until: str = "empty", **kwargs):
         super().__init__(**kwargs)
         self.room_id = room_id
-        self.until = _choice("until", until, ("empty", "occupied"))
+        self.until = choice_or_template("until", until, ("empty", "occupied"))
 
     def build_condition(self) -> VolcengineRoomUsers:
         return self.with_app_id(lambda app_id: VolcengineRoomUsers(app_id=app_id, room_id=self.room_id,
                                                                    until=self.until))
+
+
+class VolcengineRecordTaskSensor(VolcengineBaseSensor):
+    """Wait until a cloud recording has finished (``until="ended"``) or is running. ``GetRecordTask``.
+
+    Status 4 (failed) fails the sensor at once with the task's StopReason; a task the vendor does
+    not know (or older than 72 h) counts as ended. XCom: ``{"room_id", "record_task_id", "status",
+    "status_text", "stop_reason", "record_files"?, "request_id"}``: ``record_files`` is the vendor's
+    RecordFileList once the recording ended.
+    """
+
+    template_fields: Sequence[str] = ("room_id", "record_task_id", "app_id", "until", "volcengine_rtc_conn_id",
+                                      "succeed_at")
+    condition_class = VolcengineRecordTask
+
+    def __init__(self, *, room_id: str, record_task_id: str, until: str = "ended", **kwargs):
+        super().__init__(**kwargs)
+        self.room_id = room_id
+        self.record_task_id = record_task_id
+        self.until = choice_or_template("until", until, ("ended", "running"))
+
+    def build_condition(self) -> VolcengineRecordTask:
+        return self.with_app_id(lambda app_id: VolcengineRecordTask(
+            app_id=app_id, room_id=self.room_id, record_task_id=self.record_task_id, until=self.until))

@@ -1,20 +1,18 @@
-"""Sensors on ZEGO state: streams in a room, users in a room, a mix task."""
+"""Sensors on ZEGO state: streams in a room, users in a room, a mix task, a stream, given users."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from airflow_provider_rtc.conditions import ZegoMixTask, ZegoRoomStreams, ZegoRoomUsers
+from airflow_provider_rtc.arguments import choice_or_template
+from airflow_provider_rtc.conditions import (
+    ZegoMixTask,
+    ZegoRoomStreams,
+    ZegoRoomUsers,
+    ZegoStreamState,
+    ZegoUsersPresent,
+)
 from airflow_provider_rtc.sensors.base import RtcConditionSensor
-
-
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
-    # At parse time a template is let through; the condition checks the rendered value again.
-    if isinstance(value, str) and "{{" in value:
-        return value
-    from airflow_provider_rtc import arguments
-
-    return arguments.choice(name, value, choices)
 
 
 class ZegoBaseSensor(RtcConditionSensor):
@@ -59,7 +57,7 @@ class ZegoRoomUsersSensor(ZegoBaseSensor):
     def __init__(self, *, room_id: str, until: str = "empty", min_users: int = 1, **kwargs):
         super().__init__(**kwargs)
         self.room_id = room_id
-        self.until = _choice("until", until, ("empty", "occupied"))
+        self.until = choice_or_template("until", until, ("empty", "occupied"))
         self.min_users = min_users
 
     def build_condition(self) -> ZegoRoomUsers:
@@ -75,7 +73,47 @@ class ZegoMixTaskSensor(ZegoBaseSensor):
     def __init__(self, *, mix_task_id: str, until: str = "stopped", **kwargs):
         super().__init__(**kwargs)
         self.mix_task_id = mix_task_id
-        self.until = _choice("until", until, ("stopped", "running"))
+        self.until = choice_or_template("until", until, ("stopped", "running"))
 
     def build_condition(self) -> ZegoMixTask:
         return ZegoMixTask(mix_task_id=self.mix_task_id, until=self.until)
+
+
+class ZegoStreamStateSensor(ZegoBaseSensor):
+    """Wait until a stream is live on ZEGO's RTC server (``until="live"``) or gone (``"gone"``).
+
+    Uses ``DescribeRTCStreamState`` (40/s per AppId); 41004 (no such stream) and 41006 (closed)
+    mean gone. Streams published straight to a CDN or made by the mixer are not visible to it.
+    XCom: ``{"stream_id", "live", "code", "request_id"}``.
+    """
+
+    template_fields: Sequence[str] = ("stream_id", "until", "zego_conn_id", "succeed_at")
+    condition_class = ZegoStreamState
+
+    def __init__(self, *, stream_id: str, until: str = "live", **kwargs):
+        super().__init__(**kwargs)
+        self.stream_id = stream_id
+        self.until = choice_or_template("until", until, ("live", "gone"))
+
+    def build_condition(self) -> ZegoStreamState:
+        return ZegoStreamState(stream_id=self.stream_id, until=self.until)
+
+
+class ZegoUsersPresentSensor(ZegoBaseSensor):
+    """Wait until all ``user_ids`` (1..10) are in a room (``until="present"``) or none is (``"absent"``).
+
+    Uses ``DescribeUsers`` (10/s per AppId); a room that does not exist (50001) has nobody in it.
+    XCom: ``{"room_id", "room_exists", "present", "absent", "request_id"}``.
+    """
+
+    template_fields: Sequence[str] = ("room_id", "user_ids", "until", "zego_conn_id", "succeed_at")
+    condition_class = ZegoUsersPresent
+
+    def __init__(self, *, room_id: str, user_ids: list[str], until: str = "present", **kwargs):
+        super().__init__(**kwargs)
+        self.room_id = room_id
+        self.user_ids = user_ids
+        self.until = choice_or_template("until", until, ("present", "absent"))
+
+    def build_condition(self) -> ZegoUsersPresent:
+        return ZegoUsersPresent(room_id=self.room_id, user_ids=self.user_ids, until=self.until)

@@ -3,16 +3,49 @@
 It rebuilds the sensor's condition from plain kwargs, fetches the connection asynchronously, and
 polls through the hook's async path (httpx) with the same signing, interpretation and retry
 budget as the sync sensor. Transient errors are logged and polled again; anything else ends the
-wait with an error event.
+wait with an error event. Progress is logged at a modest rate (:class:`ProgressLog`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+# After the first poll, at most one progress line per this many seconds.
+PROGRESS_EVERY_SECONDS = 60.0
+
+
+class ProgressLog:
+    """One short line for the first poll, then at most one a minute: polls so far, the last
+    observation, and when the wait gives up. Never the raw vendor answer."""
+
+    def __init__(self, log, what: str, *, succeed_at: datetime | None = None, gives_up_at: str | None = None,
+                 every: float = PROGRESS_EVERY_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.log = log
+        self.what = what
+        self.succeed_at = succeed_at
+        self.gives_up_at = gives_up_at
+        self.every = every
+        self.clock = clock
+        self.polls = 0
+        self._last_line: float | None = None
+
+    def polled(self, observation: str) -> None:
+        self.polls += 1
+        now = self.clock()
+        if self._last_line is not None and now - self._last_line < self.every:
+            return
+        self._last_line = now
+        until = ""
+        if self.succeed_at is not None:
+            until += f"; succeeds anyway at {self.succeed_at.isoformat()}"
+        if self.gives_up_at:
+            until += f"; gives up at {self.gives_up_at}"
+        self.log.info("Waiting for %s: %d poll(s) so far, last saw %s%s", self.what, self.polls, observation, until)
 
 
 class RtcConditionTrigger(BaseTrigger):
@@ -22,45 +55,59 @@ class RtcConditionTrigger(BaseTrigger):
     :param condition: a :mod:`airflow_provider_rtc.conditions` condition as a plain dict.
     :param hook_overrides: per-request timeouts / retry bounds (plain numbers).
     :param succeed_at: ISO 8601 time at which waiting ends with success (the sensor's ``succeed_at``).
+    :param gives_up_at: ISO 8601 time of the sensor's timeout, only for the progress lines.
     """
 
     def __init__(self, *, conn_id: str, condition: dict[str, Any], poll_interval: float,
-                 hook_overrides: dict[str, Any] | None = None, succeed_at: str | None = None):
+                 hook_overrides: dict[str, Any] | None = None, succeed_at: str | None = None,
+                 gives_up_at: str | None = None):
         super().__init__()
         self.conn_id = conn_id
         self.condition = condition
         self.poll_interval = poll_interval
         self.hook_overrides = hook_overrides or {}
         self.succeed_at = succeed_at
+        self.gives_up_at = gives_up_at
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {"conn_id": self.conn_id, "condition": self.condition, "poll_interval": self.poll_interval,
-             "hook_overrides": self.hook_overrides, "succeed_at": self.succeed_at},
+             "hook_overrides": self.hook_overrides, "succeed_at": self.succeed_at, "gives_up_at": self.gives_up_at},
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_rtc import conditions
-        from airflow_provider_rtc.errors import RtcError
+        from airflow_provider_rtc.errors import RtcApiError, RtcError
 
         condition = conditions.from_dict(self.condition)
         interval = max(self.poll_interval, condition.min_interval)
         deadline = datetime.fromisoformat(self.succeed_at) if self.succeed_at else None
+        progress = ProgressLog(self.log, condition.describe(), succeed_at=deadline, gives_up_at=self.gives_up_at)
         try:
             hook = await conditions.hook_class(condition).for_trigger(self.conn_id, **self.hook_overrides)
             async with hook.async_client() as client:
                 while True:
                     if deadline is not None and seconds_until(deadline) <= 0:
-                        from airflow_provider_rtc.sensors.base import succeed_at_value
-
-                        yield TriggerEvent({"status": "done", "value": succeed_at_value(deadline), "message": None})
+                        self.log.info("succeed_at %s reached after %d poll(s): done waiting", deadline.isoformat(),
+                                      progress.polls)
+                        yield TriggerEvent({"status": "done", "value": conditions.succeed_at_value(deadline),
+                                            "message": None})
                         return
-                    outcome = await poll_once_async(hook, client, condition, self.log)
-                    if outcome is not None and (outcome.done or outcome.failure):
-                        yield TriggerEvent({"status": "failed" if outcome.failure else "done",
-                                            "value": outcome.value, "message": outcome.failure})
-                        return
+                    try:
+                        outcome = await conditions.check_once_async(condition, hook, client)
+                    except RtcApiError as error:
+                        if not conditions.is_transient(error):
+                            raise
+                        progress.polled(f"a transient error ({error}); polling again")
+                    else:
+                        if outcome.done or outcome.failure:
+                            self.log.info("%s after %d poll(s): %s", "Failed" if outcome.failure else "Condition met",
+                                          progress.polls + 1, outcome.summary())
+                            yield TriggerEvent({"status": "failed" if outcome.failure else "done",
+                                                "value": outcome.value, "message": outcome.failure})
+                            return
+                        progress.polled(outcome.summary())
                     # Wake at the deadline rather than a whole interval past it.
                     pause = interval if deadline is None else min(interval, max(seconds_until(deadline), 0.0))
                     await asyncio.sleep(pause)
@@ -71,20 +118,3 @@ class RtcConditionTrigger(BaseTrigger):
 
 def seconds_until(moment: datetime) -> float:
     return (moment - datetime.now(timezone.utc)).total_seconds()
-
-
-async def poll_once_async(hook, client, condition, log):
-    """One observation, or None after a transient error (logged; the caller polls again)."""
-    from airflow_provider_rtc.conditions import is_transient
-    from airflow_provider_rtc.errors import RtcApiError
-
-    try:
-        return condition.evaluate(await hook.arun(condition.call(), client))
-    except RtcApiError as error:
-        observed = condition.evaluate_error(error)
-        if observed is not None:
-            return observed
-        if is_transient(error):
-            log.warning("transient error while polling, will poll again: %s", error)
-            return None
-        raise

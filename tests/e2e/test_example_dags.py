@@ -12,10 +12,10 @@ import pytest
 from tests.e2e.conftest import ROOT, run_airflow
 
 DAG_FILES = sorted((ROOT / "dags_examples").glob("*.py"))
-EXAMPLE_DAG_IDS = {"rtc_scheduled_show", "rtc_end_of_show", "rtc_manual_control"}
+EXAMPLE_DAG_IDS = {"rtc_scheduled_show", "rtc_end_of_show", "rtc_manual_control", "rtc_on_vendor_events"}
 
 
-def test_the_three_example_dags_are_there():
+def test_the_example_dags_are_there():
     from airflow.dag_processing.dagbag import DagBag
 
     assert set(DagBag(dag_folder=str(ROOT / "dags_examples")).dag_ids) == EXAMPLE_DAG_IDS
@@ -75,7 +75,10 @@ def test_scheduled_show_defers_and_ends_when_the_room_empties(airflow_env, sandb
     when_first(sandbox, "DescribeUserNum", lambda: sandbox.route("zego").set_users("sandbox-room", 0))
     output = dags_test(airflow_env, "rtc_scheduled_show", {"show_seconds": 600})
     assert "Pausing task as DEFERRED" in output and "running trigger in line" in output
-    assert "Condition met on the triggerer: {'room_id': 'sandbox-room', 'user_count': 0" in output
+    assert "Condition met on the triggerer: room_id=sandbox-room, user_count=0" in output
+    # The trigger's own progress and result lines, and each stop's one line of what ZEGO said.
+    assert "Waiting for ZEGO DescribeUserNum (room_id=sandbox-room" in output
+    assert "ZEGO StopAutoMix [" in output and "ZEGO said OK" in output
     actions = received_actions(sandbox)
     for action in ("DescribeSimpleStreamList", "StartAutoMix", "StartRealtimeASRTask", "StopRealtimeASRTask",
                    "StopAutoMix"):

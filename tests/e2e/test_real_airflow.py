@@ -37,8 +37,13 @@ def airflow(tmp_path_factory, sandbox_server):
 
 
 def secrets_and_signatures(sandbox) -> set[str]:
-    """Every connection secret, and every signature / UserSig / Authorization the sandbox received."""
+    """Every connection secret (callback secrets in the extras too), every signature / UserSig /
+    Authorization the sandbox received, and every callback signature it sent as a vendor."""
     found = {document["password"] for document in airflow_connections(sandbox.url).values()}
+    for document in airflow_connections(sandbox.url).values():
+        found.update(str(value) for name, value in document["extra"].items()
+                     if name in ("callback_secret", "callback_secret_key", "callback_token", "trtc_callback_secret"))
+    found.update(attempt.signature for attempt in sandbox.callbacks.attempts)
     for request in sandbox.received():
         found.update(request.query.get("Signature", []))
         found.update(request.query.get("usersig", []))

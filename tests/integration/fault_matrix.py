@@ -7,15 +7,20 @@ Two consumers read this module, so the documentation can only state what is test
   that reached the sandbox;
 - ``tools/failure_table.py`` renders the README's "Failure behaviour" table from it.
 
-Plain data only: no pytest, no Airflow imports. Expected outcomes are written out per fault and
-role rather than derived from the hooks' error tables, so a change in the package's behaviour has
-to be made here too (and shows up in the README) or the matrix fails.
+Plain data only: no pytest, no Airflow imports (the catalogue is plain data too). Expected
+outcomes are written out per fault and role rather than derived from the hooks' error tables, so a
+change in the package's behaviour has to be made here too (and shows up in the README) or the
+matrix fails. What is called comes from the catalogue: every named target must be a catalogued
+action, and every catalogued action with an ``example`` is called through its vendor's generic
+operator as a target of its own, so an action added to the catalogue is in the matrix at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterator, Mapping, Optional, Union
+
+from airflow_provider_rtc import catalogue
 
 # -- how the matrix calls ---------------------------------------------------------------------------
 
@@ -37,8 +42,8 @@ Code = Union[int, str]
 # Roles: how a caller may react to a fault. The README's columns, in this order.
 ROLES: dict[str, str] = {
     "call": "Operators",
-    "start": "StartSegmentOperator",
-    "stop": "Stop operators",
+    "start": "Idempotent starts (caller's TaskId)",
+    "stop": "Stop / close-room operators",
     "create": "StartASROperator (not idempotent)",
     "poke": "Sensors, poke / reschedule",
     "trigger": "Sensors, deferred (trigger)",
@@ -54,25 +59,59 @@ class Target:
     family: str  # which vendor codes apply to its endpoint (a CODES key)
 
 
+def family(action: catalogue.Action) -> str:
+    """Which documented codes apply to an action's endpoint (a CODES key)."""
+    if action.vendor != "zego":
+        return action.vendor
+    if action.host == "asr":
+        return "zego_asr"
+    return "zego_mix" if "Mix" in action.name else "zego_room"
+
+
+def _target(name: str, vendor: str, action: str, role: str) -> Target:
+    entry = catalogue.get(vendor, action)  # a target must be a catalogued action
+    return Target(name, vendor, entry.name, role, family(entry))
+
+
 OPERATORS = (
-    Target("StartAutoMixOperator", "zego", "StartAutoMix", "call", "zego_mix"),  # same TaskId again = update
-    Target("StopMixOperator", "zego", "StopMix", "stop", "zego_mix"),
-    Target("StopAutoMixOperator", "zego", "StopAutoMix", "stop", "zego_mix"),
-    Target("StartASROperator", "zego", "StartRealtimeASRTask", "create", "zego_asr"),
-    Target("StopASROperator", "zego", "StopRealtimeASRTask", "stop", "zego_asr"),
-    Target("StartSegmentOperator", "volcengine", "StartSegment", "start", "volcengine"),
-    Target("StopSegmentOperator", "volcengine", "StopSegment", "stop", "volcengine"),
-    Target("ResumeMcuOperator", "tencent", "resume_mcu_task", "call", "tencent"),
-    Target("SetMixStreamOperator", "tencent", "set_mix_stream", "call", "tencent"),
+    _target("StartAutoMixOperator", "zego", "StartAutoMix", "call"),  # same TaskId again = update
+    _target("StopMixOperator", "zego", "StopMix", "stop"),
+    _target("StopAutoMixOperator", "zego", "StopAutoMix", "stop"),
+    _target("StartASROperator", "zego", "StartRealtimeASRTask", "create"),
+    _target("StopASROperator", "zego", "StopRealtimeASRTask", "stop"),
+    _target("ZegoCloseRoomOperator", "zego", "CloseRoom", "stop"),  # a repeat finds no room: already closed
+    _target("ZegoApiOperator", "zego", "StartAutoMix", "call"),  # the generic operator on a modelled action
+    _target("StartSegmentOperator", "volcengine", "StartSegment", "start"),
+    _target("StopSegmentOperator", "volcengine", "StopSegment", "stop"),
+    _target("StartRecordOperator", "volcengine", "StartRecord", "start"),
+    _target("StopRecordOperator", "volcengine", "StopRecord", "stop"),
+    # Banning a room again is a success, not a not-found: the close is an idempotent call here.
+    _target("VolcengineCloseRoomOperator", "volcengine", "BanRoomUser", "call"),
+    _target("VolcengineRtcApiOperator", "volcengine", "BanRoomUser", "call"),
+    _target("ResumeMcuOperator", "tencent", "resume_mcu_task", "call"),
+    _target("SetMixStreamOperator", "tencent", "set_mix_stream", "call"),
+    _target("TencentDestroyRoomOperator", "tencent", "destroy_room", "stop"),
+    _target("TencentLiveApiOperator", "tencent", "set_mix_stream", "call"),
 )
 
 SENSORS = (
-    Target("ZegoRoomStreamSensor", "zego", "DescribeSimpleStreamList", "sensor", "zego_room"),
-    Target("ZegoRoomUsersSensor", "zego", "DescribeUserNum", "sensor", "zego_room"),
-    Target("ZegoMixTaskSensor", "zego", "GetMixTaskInfo", "sensor", "zego_mix"),
-    Target("VolcengineSegmentTaskSensor", "volcengine", "GetSegmentTask", "sensor", "volcengine"),
-    Target("VolcengineRoomUsersSensor", "volcengine", "GetRoomOnlineUsers", "sensor", "volcengine"),
-    Target("TencentRoomSensor", "tencent", "get_room_info", "sensor", "tencent"),
+    _target("ZegoRoomStreamSensor", "zego", "DescribeSimpleStreamList", "sensor"),
+    _target("ZegoRoomUsersSensor", "zego", "DescribeUserNum", "sensor"),
+    _target("ZegoMixTaskSensor", "zego", "GetMixTaskInfo", "sensor"),
+    _target("ZegoStreamStateSensor", "zego", "DescribeRTCStreamState", "sensor"),
+    _target("ZegoUsersPresentSensor", "zego", "DescribeUsers", "sensor"),
+    _target("VolcengineSegmentTaskSensor", "volcengine", "GetSegmentTask", "sensor"),
+    _target("VolcengineRecordTaskSensor", "volcengine", "GetRecordTask", "sensor"),
+    _target("VolcengineRoomUsersSensor", "volcengine", "GetRoomOnlineUsers", "sensor"),
+    _target("TencentRoomSensor", "tencent", "get_room_info", "sensor"),
+)
+
+# Every catalogued action with an example request, called through its vendor's generic operator.
+GENERIC_PREFIX = "catalogue:"
+CATALOGUE_CALLS = tuple(
+    Target(f"{GENERIC_PREFIX}{action.vendor}:{action.name}", action.vendor, action.name,
+           "call" if action.idempotent else "create", family(action))
+    for action in catalogue.actions() if action.example
 )
 
 # -- the vendors' codes (shared/VENDOR_APIS.md), by endpoint family ----------------------------------
@@ -290,7 +329,7 @@ def _expand(target: Target, role: str, *, every_code: bool = True) -> Iterator[C
 
 
 def operator_cases() -> list[Case]:
-    return [case for target in OPERATORS for case in _expand(target, target.role)]
+    return [case for target in (*OPERATORS, *CATALOGUE_CALLS) for case in _expand(target, target.role)]
 
 
 def poke_cases() -> list[Case]:

@@ -39,3 +39,21 @@ def defer(sensor):
     trigger = getattr(importlib.import_module(module), name)(**kwargs)
     assert trigger.serialize() == (classpath, kwargs)
     return trigger, kwargs
+
+
+def after_requests(sandbox, action: str, count: int, function, *args, timeout: float = 30.0) -> threading.Thread:
+    """Change sandbox state once ``count`` more requests for ``action`` have arrived (bounded wait):
+    "the sensor saw the old state at least that often", whatever the machine's load."""
+    import time
+
+    target = len(sandbox.received(action)) + count
+
+    def wait_then_call():
+        deadline = time.monotonic() + timeout
+        while len(sandbox.received(action)) < target and time.monotonic() < deadline:
+            time.sleep(0.01)
+        function(*args)
+
+    thread = threading.Thread(target=wait_then_call, daemon=True)
+    thread.start()
+    return thread

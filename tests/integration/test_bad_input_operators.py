@@ -30,8 +30,14 @@ from airflow_provider_rtc.operators.zego import (
 )
 from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS
 from tests import strategies as s
-from tests.integration.bad_input import INVALID, VALID, assert_accepted, assert_refused, execute
-from tests.integration.bad_input import no_connection_lookup  # noqa: F401 - a fixture
+from tests.integration.bad_input import (
+    INVALID,
+    VALID,
+    assert_accepted,
+    assert_refused,
+    execute,
+    no_connection_lookup,  # noqa: F401 - a fixture
+)
 
 # -- what every operator takes -----------------------------------------------------------------------
 
@@ -303,7 +309,7 @@ def test_stop_mix_accepts_every_valid_combination(sandbox, connections, operator
     run_start_auto_mix(room_id=kwargs.get("room_id", "room-1"), mix_task_id=kwargs["mix_task_id"],
                        user_id=kwargs.get("user_id", "host"), mix_output=[{"StreamId": "out"}])
     result = execute(operator(task_id="stop", **kwargs))
-    [call] = assert_accepted(sandbox, operator._ACTION)
+    [call] = assert_accepted(sandbox, operator.action)
     assert json.loads(call.body)["TaskId"] == kwargs["mix_task_id"]
     assert result["already_stopped"] is False
 

@@ -19,8 +19,14 @@ from airflow_provider_rtc.sensors.tencent import TencentRoomSensor
 from airflow_provider_rtc.sensors.volcengine import VolcengineRoomUsersSensor, VolcengineSegmentTaskSensor
 from airflow_provider_rtc.sensors.zego import ZegoMixTaskSensor, ZegoRoomStreamSensor, ZegoRoomUsersSensor
 from tests import strategies as s
-from tests.integration.bad_input import INVALID, VALID, assert_accepted, assert_refused, execute
-from tests.integration.bad_input import no_connection_lookup  # noqa: F401 - a fixture
+from tests.integration.bad_input import (
+    INVALID,
+    VALID,
+    assert_accepted,
+    assert_refused,
+    execute,
+    no_connection_lookup,  # noqa: F401 - a fixture
+)
 from tests.integration.sensor_helpers import defer
 from tests.integration.test_bad_input_operators import BAD_APP_ID, bad_volc_id
 

@@ -14,30 +14,51 @@ import re
 import socket
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pytest
 
-from airflow_provider_rtc import conditions
+from airflow_provider_rtc import catalogue, conditions
 from airflow_provider_rtc.errors import RtcError
-from airflow_provider_rtc.hooks.tencent import TencentLiveHook
-from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
-from airflow_provider_rtc.operators.tencent import ResumeMcuOperator, SetMixStreamOperator
-from airflow_provider_rtc.operators.volcengine import StartSegmentOperator, StopSegmentOperator
+from airflow_provider_rtc.operators.tencent import (
+    ResumeMcuOperator,
+    SetMixStreamOperator,
+    TencentDestroyRoomOperator,
+    TencentLiveApiOperator,
+)
+from airflow_provider_rtc.operators.volcengine import (
+    StartRecordOperator,
+    StartSegmentOperator,
+    StopRecordOperator,
+    StopSegmentOperator,
+    VolcengineCloseRoomOperator,
+    VolcengineRtcApiOperator,
+)
 from airflow_provider_rtc.operators.zego import (
     StartASROperator,
     StartAutoMixOperator,
     StopASROperator,
     StopAutoMixOperator,
     StopMixOperator,
+    ZegoApiOperator,
+    ZegoCloseRoomOperator,
 )
 from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS
 from airflow_provider_rtc.sensors.tencent import TencentRoomSensor
-from airflow_provider_rtc.sensors.volcengine import VolcengineRoomUsersSensor, VolcengineSegmentTaskSensor
-from airflow_provider_rtc.sensors.zego import ZegoMixTaskSensor, ZegoRoomStreamSensor, ZegoRoomUsersSensor
+from airflow_provider_rtc.sensors.volcengine import (
+    VolcengineRecordTaskSensor,
+    VolcengineRoomUsersSensor,
+    VolcengineSegmentTaskSensor,
+)
+from airflow_provider_rtc.sensors.zego import (
+    ZegoMixTaskSensor,
+    ZegoRoomStreamSensor,
+    ZegoRoomUsersSensor,
+    ZegoStreamStateSensor,
+    ZegoUsersPresentSensor,
+)
 from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
-from tests.conftest import set_connection
+from tests.conftest import set_connection, use_clock
 from tests.integration import fault_matrix as fm
 
 CONN_IDS = {"zego": "zego_default", "volcengine": "volcengine_rtc_default", "tencent": "tencent_live_default"}
@@ -64,7 +85,9 @@ SENSOR_ARGS = {"task_id": "matrix", "request_retries": fm.SENSOR_RETRIES, "reque
 class OperatorHarness:
     setup: Callable[[Any], Any]  # sandbox -> context (e.g. the task to stop); runs before the fault
     build: Callable[[Any], Any]  # context -> operator
-    effect: Callable[[Any, Any], int]  # (sandbox, context) -> times the vendor carried the action out
+    # (sandbox, context) -> times the vendor carried the action out; None for a catalogue read,
+    # whose effect is only its answer
+    effect: Optional[Callable[[Any, Any], int]]
 
 
 def _zego(sandbox):
@@ -109,6 +132,55 @@ def _paused_room(sandbox):
     _tencent(sandbox).create_room("show-1", mix="paused")
 
 
+def _record(sandbox):
+    return next((t for t in _volc(sandbox).snapshot()["record_tasks"] if t["TaskId"] == "rec-1"), None)
+
+
+def _record_status(sandbox) -> int | None:
+    task = _record(sandbox)
+    return None if task is None else task["Status"]
+
+
+def _started_record(sandbox):
+    StartRecordOperator(task_id="setup", room_id="room-1", record_task_id="rec-1").execute({})
+
+
+def _occupied_zego_room(sandbox):
+    _zego(sandbox).join("show", "host")
+
+
+def _bans(sandbox) -> int:
+    return len([b for b in _volc(sandbox).snapshot()["bans"] if b["RoomId"] == "room-1"])
+
+
+VOLC_APP_ID = SANDBOX_CREDENTIALS["volcengine"]["app_id"]
+_GENERIC = {"zego": ZegoApiOperator, "volcengine": VolcengineRtcApiOperator, "tencent": TencentLiveApiOperator}
+
+
+def _example(action: catalogue.Action) -> dict[str, Any]:
+    """The catalogue's example request, with the sandbox's AppId for ``{app_id}``."""
+    def fill(value):
+        if isinstance(value, dict):
+            return {key: fill(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        return VOLC_APP_ID if value == "{app_id}" else value
+
+    return fill(dict(action.example))
+
+
+def _catalogue_call(target: fm.Target) -> OperatorHarness:
+    action = catalogue.get(target.vendor, target.action)
+    return OperatorHarness(setup=lambda sb: None, build=lambda ctx: generic_operator(action, **OPERATOR_ARGS),
+                           effect=None)
+
+
+def generic_operator(action: catalogue.Action, **kwargs):
+    """The vendor's generic operator calling ``action`` with its example request."""
+    name = "command" if action.vendor == "tencent" else "action"
+    return _GENERIC[action.vendor](**{name: action.name}, **_example(action), **kwargs)
+
+
 OPERATORS: dict[str, OperatorHarness] = {
     "StartAutoMixOperator": OperatorHarness(
         setup=lambda sb: None,
@@ -146,6 +218,51 @@ OPERATORS: dict[str, OperatorHarness] = {
         build=lambda ctx: StopSegmentOperator(room_id="room-1", segment_task_id="seg-1", **OPERATOR_ARGS),
         effect=lambda sb, ctx: int(_segment_status(sb) == 3),
     ),
+    "ZegoCloseRoomOperator": OperatorHarness(
+        setup=_occupied_zego_room,
+        build=lambda ctx: ZegoCloseRoomOperator(room_id="show", custom_reason="show over", **OPERATOR_ARGS),
+        effect=lambda sb, ctx: len(_zego(sb).snapshot()["closed_rooms"]),
+    ),
+    "ZegoApiOperator": OperatorHarness(
+        setup=lambda sb: None,
+        build=lambda ctx: ZegoApiOperator(action="StartAutoMix", body={
+            "RoomId": "room-1", "TaskId": "mix-1", "UserId": "host", "MixOutput": [{"StreamId": "mixed-1"}]},
+            **OPERATOR_ARGS),
+        effect=lambda sb, ctx: len(_zego(sb).snapshot()["mix_tasks"]),
+    ),
+    "StartRecordOperator": OperatorHarness(
+        setup=lambda sb: None,
+        build=lambda ctx: StartRecordOperator(room_id="room-1", record_task_id="rec-1", **OPERATOR_ARGS),
+        effect=lambda sb, ctx: int(_record_status(sb) == 2),
+    ),
+    "StopRecordOperator": OperatorHarness(
+        setup=_started_record,
+        build=lambda ctx: StopRecordOperator(room_id="room-1", record_task_id="rec-1", **OPERATOR_ARGS),
+        effect=lambda sb, ctx: int(_record_status(sb) == 3),
+    ),
+    "VolcengineCloseRoomOperator": OperatorHarness(
+        setup=lambda sb: _volc(sb).set_room_users("room-1", count=2),
+        build=lambda ctx: VolcengineCloseRoomOperator(room_id="room-1", forbidden_interval=600, **OPERATOR_ARGS),
+        effect=lambda sb, ctx: _bans(sb),
+    ),
+    "VolcengineRtcApiOperator": OperatorHarness(
+        setup=lambda sb: None,
+        build=lambda ctx: VolcengineRtcApiOperator(action="BanRoomUser", body={"AppId": VOLC_APP_ID,
+                                                                                "RoomId": "room-1"}, **OPERATOR_ARGS),
+        effect=lambda sb, ctx: _bans(sb),
+    ),
+    "TencentDestroyRoomOperator": OperatorHarness(
+        setup=_paused_room,
+        build=lambda ctx: TencentDestroyRoomOperator(room_id="show-1", **OPERATOR_ARGS),
+        effect=lambda sb, ctx: int("show-1" not in _tencent(sb).snapshot()["rooms"]),
+    ),
+    "TencentLiveApiOperator": OperatorHarness(
+        setup=_paused_room,
+        build=lambda ctx: TencentLiveApiOperator(command="set_mix_stream", body={"RoomId": "show-1", "LayoutMode": 0},
+                                                 **OPERATOR_ARGS),
+        effect=lambda sb, ctx: int(_tencent(sb).snapshot()["rooms"]["show-1"]["layout"] is not None),
+    ),
+    **{target.name: _catalogue_call(target) for target in fm.CATALOGUE_CALLS},
     "ResumeMcuOperator": OperatorHarness(
         setup=_paused_room,
         build=lambda ctx: ResumeMcuOperator(room_id="show-1", **OPERATOR_ARGS),
@@ -174,6 +291,11 @@ def _ended_segment(sandbox):
     _volc(sandbox).end_segment("room-1", "seg-1", "StopByAPI")
 
 
+def _ended_record(sandbox):
+    _started_record(sandbox)
+    _volc(sandbox).end_record("room-1", "rec-1", "StopByAPI")
+
+
 SENSORS: dict[str, SensorHarness] = {
     "ZegoRoomStreamSensor": SensorHarness(
         setup=lambda sb: _zego(sb).add_stream("show", "host-cam"),
@@ -186,6 +308,19 @@ SENSORS: dict[str, SensorHarness] = {
     "ZegoMixTaskSensor": SensorHarness(
         setup=_running_mix,
         build=lambda: ZegoMixTaskSensor(mix_task_id="mix-1", until="running", **SENSOR_ARGS),
+    ),
+    "ZegoStreamStateSensor": SensorHarness(
+        setup=lambda sb: _zego(sb).add_stream("show", "host-cam"),
+        build=lambda: ZegoStreamStateSensor(stream_id="host-cam", until="live", **SENSOR_ARGS),
+    ),
+    "ZegoUsersPresentSensor": SensorHarness(
+        setup=lambda sb: (_zego(sb).join("show", "host"), _zego(sb).join("show", "guest")),
+        build=lambda: ZegoUsersPresentSensor(room_id="show", user_ids=["host", "guest"], **SENSOR_ARGS),
+    ),
+    "VolcengineRecordTaskSensor": SensorHarness(
+        setup=_ended_record,
+        build=lambda: VolcengineRecordTaskSensor(room_id="room-1", record_task_id="rec-1", until="ended",
+                                                 **SENSOR_ARGS),
     ),
     "VolcengineSegmentTaskSensor": SensorHarness(
         setup=_ended_segment,
@@ -216,9 +351,44 @@ def test_every_operator_and_sensor_is_in_the_matrix():
                 if isinstance(obj, type) and issubclass(obj, base) and obj.__module__ == module.__name__
                 and obj.__name__.endswith(("Operator", "Sensor")) and "Base" not in obj.__name__}
 
-    assert concrete((zego, volcengine, tencent), RtcBaseOperator) == {t.name for t in fm.OPERATORS} == set(OPERATORS)
+    named = {t.name for t in fm.OPERATORS}
+    assert concrete((zego, volcengine, tencent), RtcBaseOperator) == named
+    assert set(OPERATORS) == named | {t.name for t in fm.CATALOGUE_CALLS}
     assert concrete((s_zego, s_volcengine, s_tencent), RtcConditionSensor) == {t.name for t in fm.SENSORS} \
         == set(SENSORS)
+
+
+def test_targets_call_what_their_classes_call():
+    """A named target's action and role are its class's: its catalogue action, and the role its
+    idempotency mixin gives it."""
+    from airflow_provider_rtc.operators import base, tencent, volcengine, zego
+    from airflow_provider_rtc.sensors import tencent as s_tencent
+    from airflow_provider_rtc.sensors import volcengine as s_volcengine
+    from airflow_provider_rtc.sensors import zego as s_zego
+
+    classes = {name: obj for module in (zego, volcengine, tencent, s_zego, s_volcengine, s_tencent)
+               for name, obj in vars(module).items() if isinstance(obj, type)}
+    for target in fm.SENSORS:
+        condition = classes[target.name].condition_class
+        assert (condition.vendor, condition.action) == (target.vendor, target.action), target
+    for target in fm.OPERATORS:
+        cls = classes[target.name]
+        if not issubclass(cls, base.GenericCall):
+            assert (cls.vendor_key, cls.action) == (target.vendor, target.action), target
+        if issubclass(cls, base.IdempotentStart):
+            assert target.role == "start", target
+        elif issubclass(cls, base.IdempotentStop) and target.role != "call":
+            assert target.role == "stop", target
+        elif target.role == "create":
+            assert not catalogue.get(target.vendor, target.action).idempotent
+
+
+def test_every_catalogue_action_is_in_the_matrix():
+    """An action added to the catalogue is exercised by the matrix: by its own operator or sensor, or
+    (when it has an example request) through its vendor's generic operator."""
+    covered = {(t.vendor, t.action) for t in (*fm.OPERATORS, *fm.SENSORS, *fm.CATALOGUE_CALLS)}
+    missing = [action.key for action in catalogue.actions() if (action.vendor, action.name) not in covered]
+    assert not missing, f"catalogue actions no fault-matrix target calls: {missing}"
 
 
 # -- faults ----------------------------------------------------------------------------------------------
@@ -245,10 +415,7 @@ def signing_clocks(monkeypatch):
     """
     start = time.time()
     ticks = iter(range(10_000))
-    volc_base = datetime.fromtimestamp(start, timezone.utc)
-    monkeypatch.setattr(VolcengineRtcHook, "clock", staticmethod(lambda: volc_base + timedelta(seconds=next(ticks))))
-    tencent_ticks = iter(range(10_000))
-    monkeypatch.setitem(TencentLiveHook.__init__.__kwdefaults__, "clock", lambda: start + next(tencent_ticks))
+    use_clock(monkeypatch, lambda: start + next(ticks))
 
 
 def _closed_port() -> int:
@@ -310,7 +477,7 @@ def assert_fresh_signatures(records, vendor: str) -> None:
         randoms = [r.query["random"][0] for r in records]
         assert len(set(randoms)) == len(randoms), "random repeated across attempts"
         # The UserSig is cached by design; but once Tencent rejected one, it is never sent again.
-        for rejected, following in zip(records, records[1:]):
+        for rejected, following in zip(records, records[1:], strict=False):
             if isinstance(rejected.code, int) and 70001 <= rejected.code <= 70050:
                 assert following.query["usersig"] != rejected.query["usersig"], "a rejected UserSig was sent again"
 
@@ -368,10 +535,12 @@ def test_operator(case: fm.Case, sandbox, connections, monkeypatch, signing_cloc
     else:
         assert error is None, f"expected {expect.outcome}, got {error!r}"
         json.dumps(result)  # XCom stays plain JSON
-        assert result.get("already_stopped", False) == (expect.outcome == "already_stopped"), result
+        done_flag = getattr(operator, "done_flag", "already_stopped")  # a close says already_closed
+        assert result.get(done_flag, False) == (expect.outcome == "already_stopped"), result
         assert result.get("already_running", False) == (expect.outcome == "already_running"), result
     assert_requests(records, expect)
-    assert harness.effect(sandbox, context) == expect.effect, "what the vendor carried out"
+    if harness.effect is not None:
+        assert harness.effect(sandbox, context) == expect.effect, "what the vendor carried out"
     assert_fresh_signatures(records, case.target.vendor)
 
 

@@ -80,7 +80,7 @@ def test_zego_form_relabels_and_hides_the_right_fields(providers_manager):
 @pytest.mark.parametrize("conn_type", sorted(CONNECTION_TYPES))
 def test_every_extra_field_has_a_default_so_the_form_never_stores_null(conn_type):
     # Airflow 3.3's form writes every extra field's value into the saved extra; without a default
-    # that value is null (seen in the real UI: tests/e2e/test_browser.py).
+    # that value is null (seen in the real UI: tests/e2e/test_ui.py).
     for name, field in CONNECTION_TYPES[conn_type]["conn-fields"].items():
         schema = field["schema"]
         assert "default" in schema and schema["default"] is not None, f"{conn_type}.{name}"
@@ -112,3 +112,20 @@ def test_zego_asr_host_is_in_a_section_named_after_it():
 def test_the_description_names_the_vendors():
     description = get_provider_info()["description"]
     assert all(vendor in description for vendor in ("ZEGO", "Volcengine", "BytePlus", "Tencent"))
+
+
+def test_callback_secret_extras_are_names_airflow_redacts():
+    """The UI, the REST API and the log masker hide extras by name: every callback secret must match."""
+    from airflow._shared.secrets_masker.secrets_masker import should_hide_value_for_key
+
+    names = [name for conn in get_provider_info()["connection-types"] for name in conn["conn-fields"]
+             if "callback" in name]
+    assert sorted(names) == ["callback_secret", "callback_secret_key", "callback_token", "trtc_callback_secret"]
+    assert all(should_hide_value_for_key(name) for name in names)
+    for conn in get_provider_info()["connection-types"]:
+        for name in names:
+            if name in conn["conn-fields"]:
+                schema = conn["conn-fields"][name]["schema"]
+                assert schema.get("format") == "password"
+                # Under their own header in the form, apart from the API credentials.
+                assert schema.get("section") == "Vendor callbacks"

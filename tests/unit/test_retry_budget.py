@@ -4,9 +4,17 @@ import pickle
 
 import pytest
 
+from airflow_provider_rtc import catalogue
+from airflow_provider_rtc.catalogue.zego import ERRORS as ZEGO_ERRORS
 from airflow_provider_rtc.errors import ErrorKind, RtcApiError, RtcAuthError, RtcClockSkewError, api_error
-from airflow_provider_rtc.hooks.transport import CallSettings, HttpResponse, RetryBudget, VendorCall, http_status_error
-from airflow_provider_rtc.hooks.zego import ZEGO_ERRORS, interpret_zego
+from airflow_provider_rtc.hooks.answers import http_status_error, interpret
+from airflow_provider_rtc.hooks.calls import HttpResponse, VendorCall
+from airflow_provider_rtc.hooks.retry import CallSettings, RetryBudget
+
+
+def interpret_zego(call, response):
+    """The shared interpreter with the zego answer format, as the hook uses it."""
+    return interpret(catalogue.answer_format("zego"), call, response)
 
 
 class FakeClock:
@@ -54,7 +62,7 @@ def test_clock_skew_is_resigned_exactly_once_then_explained():
     budget.record_attempt()
     skew = error(ErrorKind.CLOCK_SKEW, code=100000004)
     assert budget.delay_before_retry(skew) is None
-    final = budget.finalize(skew)
+    final = budget.final_error(skew)
     assert isinstance(final, RtcClockSkewError)
     assert "clock" in str(final) and "after 2 attempts" in str(final)
 
@@ -74,7 +82,7 @@ def test_non_idempotent_call_is_not_repeated_once_it_may_have_executed():
     budget.record_attempt()
     maybe = error(ErrorKind.RETRYABLE, may_have_executed=True)
     assert budget.delay_before_retry(maybe) is None
-    assert "not idempotent" in str(budget.finalize(maybe))
+    assert "not idempotent" in str(budget.final_error(maybe))
 
 
 def test_retry_after_header_is_honoured_up_to_the_cap():

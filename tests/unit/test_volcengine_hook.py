@@ -10,6 +10,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from airflow_provider_rtc import catalogue
+from airflow_provider_rtc.catalogue.volcengine import ERRORS as VOLCENGINE_ERRORS
 from airflow_provider_rtc.errors import (
     ErrorKind,
     RtcApiError,
@@ -19,15 +21,22 @@ from airflow_provider_rtc.errors import (
     RtcNotFoundError,
     RtcValidationError,
 )
-from airflow_provider_rtc.hooks.transport import HttpResponse, VendorCall
-from airflow_provider_rtc.hooks.volcengine import (
-    VOLCENGINE_ERRORS,
-    VolcengineRtcHook,
-    classify_volcengine,
-    interpret_volcengine,
-)
+from airflow_provider_rtc.hooks.answers import interpret
+from airflow_provider_rtc.hooks.calls import HttpResponse, VendorCall
+from airflow_provider_rtc.hooks.clock import Clock
+from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
 from airflow_provider_rtc.sandbox.volcengine_verify import verify_v4
 from tests.conftest import set_connection
+
+
+def interpret_volcengine(call, response):
+    """The shared interpreter with the volcengine answer format, as the hook uses it."""
+    return interpret(catalogue.answer_format("volcengine"), call, response)
+
+
+def classify_volcengine(code, *, http_status: int = 200):
+    return VOLCENGINE_ERRORS.classify(code, http_status=http_status)
+
 
 AK = "AKLTunit000000000000"
 SK = "unit-secret-access-key-0000000000"
@@ -262,7 +271,7 @@ def verify(request, *, region="cn-north-1", service="rtc", tokens=None, now=FIXE
 
 def test_post_request_is_signed_over_the_exact_body(monkeypatch):
     hook = make_hook(monkeypatch)
-    hook.clock = lambda: FIXED
+    hook.clock = Clock(wall=lambda: (FIXED).timestamp())
     request = hook.build_request(VendorCall(action="StartSegment", version="2020-12-01",
                                             body={"AppId": "a", "RoomId": "房间", "Control": {"x": [1, 2]}}))
     assert request.method == "POST" and request.url == "https://rtc.volcengineapi.com/"
@@ -275,13 +284,13 @@ def test_post_request_is_signed_over_the_exact_body(monkeypatch):
     assert authorization.startswith(f"HMAC-SHA256 Credential={AK}/20240506/cn-north-1/rtc/request, "
                                     "SignedHeaders=content-type;host;x-content-sha256;x-date, Signature=")
     signature = authorization.rpartition("Signature=")[2]
-    assert set(request.sensitive) == {authorization, signature}
+    assert signature not in json.dumps(request.params)
     assert verify(request).ok
 
 
 def test_get_request_puts_parameters_in_the_query(monkeypatch):
     hook = make_hook(monkeypatch)
-    hook.clock = lambda: FIXED
+    hook.clock = Clock(wall=lambda: (FIXED).timestamp())
     request = hook.build_request(VendorCall(
         action="GetRoomOnlineUsers", version="2023-11-01", method="GET",
         query={"AppId": "a", "RoomId": "r 1+2*~", "Flag": True, "Count": 3, "UserIds": ["u1", "u2"], "Skip": None},
@@ -296,7 +305,7 @@ def test_get_request_puts_parameters_in_the_query(monkeypatch):
 def test_every_build_is_signed_afresh(monkeypatch):
     hook = make_hook(monkeypatch)
     times = iter([FIXED, FIXED + timedelta(seconds=1)])
-    hook.clock = lambda: next(times)
+    hook.clock = Clock(wall=lambda: (next(times)).timestamp())
     call = VendorCall(action="StopSegment", version="2020-12-01", body={"AppId": "a"})
     first, second = hook.build_request(call), hook.build_request(call)
     assert first.headers["X-Date"] != second.headers["X-Date"]
@@ -305,18 +314,17 @@ def test_every_build_is_signed_afresh(monkeypatch):
 
 def test_session_token_is_sent_and_signed(monkeypatch):
     hook = make_hook(monkeypatch, session_token="sts-token-value")
-    hook.clock = lambda: FIXED
+    hook.clock = Clock(wall=lambda: (FIXED).timestamp())
     request = hook.build_request(CALL)
     assert request.headers["X-Security-Token"] == "sts-token-value"
     assert "SignedHeaders=content-type;host;x-content-sha256;x-date;x-security-token," in request.headers["Authorization"]
-    assert "sts-token-value" in request.sensitive
     assert verify(request, tokens={AK: "sts-token-value"}).ok
     assert verify(request, tokens={AK: "another-token"}).error_code == "SignatureDoesNotMatch"
 
 
 def test_byteplus_host_and_region_make_the_scope(monkeypatch):
     hook = make_hook(monkeypatch, host="open.byteplusapi.com")
-    hook.clock = lambda: FIXED
+    hook.clock = Clock(wall=lambda: (FIXED).timestamp())
     assert hook.config.region == "ap-singapore-1" and hook.is_byteplus
     request = hook.build_request(CALL)
     assert request.url == "https://open.byteplusapi.com/"
@@ -333,7 +341,7 @@ def test_explicit_region_wins_on_byteplus(monkeypatch):
 
 def test_host_with_port_is_signed(monkeypatch):
     hook = make_hook(monkeypatch, host="https://rtc.example.com:8443")
-    hook.clock = lambda: FIXED
+    hook.clock = Clock(wall=lambda: (FIXED).timestamp())
     request = hook.build_request(CALL)
     assert request.headers["Host"] == "rtc.example.com:8443"
     assert verify(request).ok
@@ -345,12 +353,21 @@ def test_version_is_required(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [({"method": "PUT"}, "GET or POST"), ({"method": "GET", "body": {"a": 1}}, "query=")],
+    ("kwargs", "field"),
+    [({"method": "PUT"}, "method"), ({"method": "GET", "body": {"a": 1}}, "body"), ({"body": []}, "body"),
+     ({"query": "AppId=a"}, "query")],
 )
-def test_call_api_arguments(monkeypatch, kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        make_hook(monkeypatch).call_api("GetRoomOnlineUsers", "2023-11-01", **kwargs)
+def test_call_arguments_are_refused_before_the_connection_is_read(monkeypatch, kwargs, field):
+    hook = make_hook(monkeypatch)
+    monkeypatch.setattr(VolcengineRtcHook, "get_connection", classmethod(lambda *a, **k: pytest.fail("read")))
+    with pytest.raises(RtcValidationError) as caught:
+        hook.call("GetRoomOnlineUsers", **kwargs)
+    assert caught.value.field == field
+
+
+def test_deprecated_call_api_still_works_and_warns(monkeypatch):
+    with pytest.warns(DeprecationWarning, match="call_api"), pytest.raises(RtcValidationError, match="GET or POST"):
+        make_hook(monkeypatch).call_api("GetRoomOnlineUsers", "2023-11-01", method="PUT")
 
 
 # -- models and operators (no I/O) ---------------------------------------------------------------
