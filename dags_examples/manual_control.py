@@ -8,13 +8,26 @@ from typing import Callable
 
 from airflow.sdk import DAG, Param, task
 
-from airflow_provider_rtc.operators.tencent import ResumeMcuOperator
-from airflow_provider_rtc.operators.volcengine import StartSegmentOperator, StopSegmentOperator
+from airflow_provider_rtc.operators.tencent import (
+    ResumeMcuOperator,
+    TencentDestroyRoomOperator,
+    TencentLiveApiOperator,
+)
+from airflow_provider_rtc.operators.volcengine import (
+    StartRecordOperator,
+    StartSegmentOperator,
+    StopRecordOperator,
+    StopSegmentOperator,
+    VolcengineCloseRoomOperator,
+    VolcengineRtcApiOperator,
+)
 from airflow_provider_rtc.operators.zego import (
     StartASROperator,
     StartAutoMixOperator,
     StopASROperator,
     StopAutoMixOperator,
+    ZegoApiOperator,
+    ZegoCloseRoomOperator,
 )
 
 DOC_MD = """
@@ -30,10 +43,17 @@ the room, so the form can be submitted as it opens.
 | ZEGO: show room status | DescribeUserNum, DescribeSimpleStreamList (and GetMixTaskInfo if a mix task id is given) | room |
 | ZEGO: start / stop the auto mix | StartAutoMix / StopAutoMix | room, mix task id, mix owner UserId (start: output stream id) |
 | ZEGO: start / stop speech recognition | StartRealtimeASRTask / StopRealtimeASRTask | start: room; stop: ASR task id |
+| ZEGO: close the room | CloseRoom | room |
+| ZEGO: call any action | the action you name (`ZegoApiOperator`) | action name; its parameters as JSON |
 | Volcengine: show room status | GetRoomOnlineUsers (and GetSegmentTask if a segment task id is given) | room |
 | Volcengine: start / stop audio slicing | StartSegment / StopSegment | room, segment task id |
+| Volcengine: start / stop cloud recording | StartRecord / StopRecord | room, recording task id |
+| Volcengine: close the room | BanRoomUser | room |
+| Volcengine: call any action | the action you name (`VolcengineRtcApiOperator`) | action name; its parameters as JSON |
 | Tencent: show room status | get_room_info | room |
 | Tencent: resume the mixed picture | resume_mcu_task | room |
+| Tencent: close the room | destroy_room | room |
+| Tencent: call any command | the command you name (`TencentLiveApiOperator`) | command name; its body as JSON |
 
 - `choose_action` checks that the fields the action needs are filled in. If one is missing, the
   run fails there with **one line** naming the field. Nothing is sent to the vendor.
@@ -41,6 +61,14 @@ the room, so the form can be submitted as it opens.
 - `show_result` logs the vendor's answer and returns it as a single XCom, so it is one click away
   in the grid.
 - Stops are idempotent: stopping something that has already stopped reports `already_stopped`.
+- *Close the room* removes everyone from the room (ZEGO, Volcengine) or dissolves it (Tencent):
+  the show is over for every viewer. A room that is already gone reports `already_closed`.
+- *Call any action* reaches an action this form has no entry for. Give the vendor's action name
+  (for example `DescribeUserNum`, `GetRoomOnlineUsers`, `get_room_info`) and its parameters as
+  a JSON object. They go where the action takes them: the query of a GET, the body of a POST
+  (the package's catalogue knows which; an action it does not know is sent as a POST). Catalogued
+  actions are checked against their model before anything is sent. For Volcengine, `AppId` is
+  taken from the connection's `app_id` extra when the JSON has none.
 
 ## Connections
 
@@ -82,6 +110,9 @@ FIELDS = {
     "output_stream_id": "ZEGO mixed output stream id",
     "asr_task_id": "ZEGO ASR task id",
     "segment_task_id": "Volcengine segment task id",
+    "record_task_id": "Volcengine recording task id",
+    "api_action": "Action name (call any action)",
+    "api_params": "Action parameters (JSON)",
 }
 ROOM = "{{ params.room_id }}"
 
@@ -136,6 +167,38 @@ def tencent_status(params=None) -> dict:
     return {"room": check_once(TencentRoom(params["room_id"]), "tencent_live_default").value}
 
 
+def api_params_as(vendor: str, part: str, params: dict) -> str:
+    """The form's JSON parameters as the generic operator's ``part`` ("query" or "body"), as JSON text.
+
+    A GET action takes them in its query and a POST in its body (the catalogue says which; an action
+    it does not know is a POST, as the generic operators send it). The other part gets "" (nothing).
+    Volcengine's generic operator does not add AppId, so the connection's default is filled in.
+    """
+    import json
+
+    from airflow_provider_rtc import catalogue
+
+    action = str(params.get("api_action") or "").strip()
+    entry = catalogue.find(vendor, action)
+    wanted = "query" if entry is not None and entry.method == "GET" else "body"
+    values = dict(params.get("api_params") or {})
+    if part != wanted:
+        return ""
+    if vendor == "volcengine" and "AppId" not in values:
+        from airflow_provider_rtc.hooks.volcengine import VolcengineRtcHook
+
+        values["AppId"] = VolcengineRtcHook().default_app_id()
+    return json.dumps(values) if values else ""
+
+
+# Rendered on the worker when the task runs (a template), never at parse time.
+API_ACTION = "{{ params.api_action | trim }}"
+
+
+def _api_part(vendor: str, part: str) -> str:
+    return f"{{{{ api_params_as({vendor!r}, {part!r}, params) }}}}"
+
+
 _ACTIONS = (
     Action("zego.status", "ZEGO: show room status (changes nothing)", (),
            lambda task_id: zego_status.override(task_id=task_id)()),
@@ -150,6 +213,11 @@ _ACTIONS = (
            lambda task_id: StartASROperator(task_id=task_id, room_id=ROOM)),
     Action("zego.stop_asr", "ZEGO: stop speech recognition", ("asr_task_id",),
            lambda task_id: StopASROperator(task_id=task_id, asr_task_id="{{ params.asr_task_id }}")),
+    Action("zego.close_room", "ZEGO: close the room (removes everyone)", (),
+           lambda task_id: ZegoCloseRoomOperator(task_id=task_id, room_id=ROOM)),
+    Action("zego.call_api", "ZEGO: call any action by name (JSON parameters)", ("api_action",),
+           lambda task_id: ZegoApiOperator(task_id=task_id, action=API_ACTION, query=_api_part("zego", "query"),
+                                           body=_api_part("zego", "body"))),
     Action("volcengine.status", "Volcengine: show room status (changes nothing)", (),
            lambda task_id: volcengine_status.override(task_id=task_id)()),
     Action("volcengine.start_segment", "Volcengine: start audio slicing", ("segment_task_id",),
@@ -158,10 +226,27 @@ _ACTIONS = (
     Action("volcengine.stop_segment", "Volcengine: stop audio slicing", ("segment_task_id",),
            lambda task_id: StopSegmentOperator(task_id=task_id, room_id=ROOM,
                                                segment_task_id="{{ params.segment_task_id }}")),
+    Action("volcengine.start_record", "Volcengine: start cloud recording", ("record_task_id",),
+           lambda task_id: StartRecordOperator(task_id=task_id, room_id=ROOM,
+                                               record_task_id="{{ params.record_task_id }}")),
+    Action("volcengine.stop_record", "Volcengine: stop cloud recording", ("record_task_id",),
+           lambda task_id: StopRecordOperator(task_id=task_id, room_id=ROOM,
+                                              record_task_id="{{ params.record_task_id }}")),
+    Action("volcengine.close_room", "Volcengine: close the room (removes everyone)", (),
+           lambda task_id: VolcengineCloseRoomOperator(task_id=task_id, room_id=ROOM)),
+    Action("volcengine.call_api", "Volcengine: call any action by name (JSON parameters)", ("api_action",),
+           lambda task_id: VolcengineRtcApiOperator(task_id=task_id, action=API_ACTION,
+                                                    query=_api_part("volcengine", "query"),
+                                                    body=_api_part("volcengine", "body"))),
     Action("tencent.status", "Tencent: show room status (changes nothing)", (),
            lambda task_id: tencent_status.override(task_id=task_id)()),
     Action("tencent.resume_mix", "Tencent: resume the room's mixed picture", (),
            lambda task_id: ResumeMcuOperator(task_id=task_id, room_id=ROOM)),
+    Action("tencent.close_room", "Tencent: close the room (dissolves it)", (),
+           lambda task_id: TencentDestroyRoomOperator(task_id=task_id, room_id=ROOM)),
+    Action("tencent.call_api", "Tencent: call any command by name (JSON body)", ("api_action",),
+           lambda task_id: TencentLiveApiOperator(task_id=task_id, command=API_ACTION,
+                                                  body=_api_part("tencent", "body"))),
 )
 ACTIONS = {action.key: action for action in _ACTIONS}
 
@@ -173,7 +258,8 @@ def _optional(title: str, description: str, max_length: int) -> Param:
 
 with DAG(
     dag_id="rtc_manual_control",
-    description="One RTC vendor action by hand (status, start/stop mix, ASR, segment, resume mix), from a form",
+    description="One RTC vendor action by hand (status, start/stop mix, ASR, slicing, recording, close room, "
+                "any action by name), from a form",
     schedule=None,
     start_date=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
@@ -195,7 +281,17 @@ with DAG(
                                  "at start.", 256),
         "segment_task_id": _optional(FIELDS["segment_task_id"], "Volcengine start / stop audio slicing; for "
                                      "Volcengine status: that task's state too.", 128),
+        "record_task_id": _optional(FIELDS["record_task_id"], "Volcengine start / stop cloud recording: the "
+                                    "recording's TaskId.", 128),
+        "api_action": _optional(FIELDS["api_action"], "Call any action: the vendor's action (ZEGO, Volcengine) "
+                                "or command (Tencent) name, e.g. DescribeUserNum, GetRoomOnlineUsers, "
+                                "get_room_info.", 128),
+        # null-or-object: the form shows a JSON editor, optional.
+        "api_params": Param(None, type=["null", "object"], title=FIELDS["api_params"],
+                            description='Call any action: its parameters as a JSON object, e.g. {"RoomId": '
+                                        '"sandbox-room"}. Empty: none.'),
     },
+    user_defined_macros={"api_params_as": api_params_as},
     doc_md=DOC_MD,
 ) as dag:
 

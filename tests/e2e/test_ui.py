@@ -150,7 +150,7 @@ def test_the_show_schedule_names_its_timezone(airflow):
 
 
 def test_trigger_forms_can_be_submitted_with_their_defaults(airflow):
-    for dag_id in (SHOW, "rtc_end_of_show", "rtc_manual_control"):
+    for dag_id in (SHOW, "rtc_end_of_show", "rtc_manual_control", "rtc_on_vendor_events"):
         params = airflow.api("GET", f"/api/v2/dags/{dag_id}/details")["params"]
         for name, param in params.items():
             kind = param["schema"].get("type")
@@ -160,7 +160,7 @@ def test_trigger_forms_can_be_submitted_with_their_defaults(airflow):
     control = airflow.api("GET", "/api/v2/dags/rtc_manual_control/details")["params"]
     assert control["action"]["value"] == "zego.status"
     assert all(key.split(".")[0] in ("zego", "volcengine", "tencent") for key in control["action"]["schema"]["enum"])
-    for optional in ("mix_task_id", "asr_task_id", "segment_task_id"):
+    for optional in ("mix_task_id", "asr_task_id", "segment_task_id", "record_task_id", "api_action", "api_params"):
         assert control[optional]["value"] is None and "null" in control[optional]["schema"]["type"]
 
 
@@ -170,15 +170,18 @@ def test_trigger_forms_can_be_submitted_with_their_defaults(airflow):
 FORMS = {  # hook name in the type dropdown -> (conn id, labels the form must show, login, password)
     "ZEGO RTC": ("zego_ui", ["AppId", "ServerSecret", "Port", "RTC API host (ASR host: see Endpoints below)",
                              "Region", "Unified host rtc-api.zego.im (default)", "Realtime ASR host", "Read timeout (seconds)",
-                             "TLS verification"],
+                             "TLS verification", "Vendor callbacks", "CallbackSecret (callbacks)"],
                  str(SANDBOX_CREDENTIALS["zego"]["app_id"]), SANDBOX_CREDENTIALS["zego"]["server_secret"]),
     "Volcengine RTC": ("volcengine_ui", ["AccessKeyId", "SecretAccessKey", "OpenAPI host", "Default AppId",
-                                         "Region", "Session token (STS)", "TLS verification"],
+                                         "Region", "Session token (STS)", "TLS verification", "Vendor callbacks",
+                                         "Callback SecretKey (callbacks)"],
                        SANDBOX_CREDENTIALS["volcengine"]["access_key_id"],
                        SANDBOX_CREDENTIALS["volcengine"]["secret_access_key"]),
     "Tencent Cloud Live (TUILiveKit)": ("tencent_ui", ["SDKAppID", "SDK secret key", "REST API host", "Region",
                                                        "China: console.tim.qq.com (default)",
-                                                       "Admin identifier", "UserSig lifetime (seconds)"],
+                                                       "Admin identifier", "UserSig lifetime (seconds)",
+                                                       "Vendor callbacks", "Callback token (IM / live callbacks)",
+                                                       "TRTC callback key (room / media events)"],
                                         str(SANDBOX_CREDENTIALS["tencent"]["sdkappid"]),
                                         SANDBOX_CREDENTIALS["tencent"]["key"]),
 }

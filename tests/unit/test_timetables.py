@@ -36,3 +36,21 @@ def test_the_scheduler_can_deserialize_it_through_the_plugin():
     encoded = encode_timetable(ZonedCronTriggerTimetable("0 20 * * 5", timezone="UTC"))
     decoded = decode_timetable(encoded)
     assert type(decoded) is ZonedCronTriggerTimetable and decoded.summary == "0 20 * * 5 UTC"
+
+
+def test_airflow_loads_both_plugins_of_the_package_from_their_entry_points():
+    # The timetable plugin (issue 15) and the callback receiver (issue 14) are two entry points of
+    # the same group: one must not replace the other.
+    from importlib.metadata import entry_points
+
+    from airflow import plugins_manager
+
+    ours = {e.name: e.value for e in entry_points(group="airflow.plugins") if e.value.startswith("airflow_provider_rtc")}
+    assert ours == {"airflow_provider_rtc": "airflow_provider_rtc.plugin:RtcProviderPlugin",
+                    "rtc_callbacks": "airflow_provider_rtc.callbacks.plugin:RtcCallbacksPlugin"}
+    loaded = {info["name"]: info for info in plugins_manager.get_plugin_info(["name", "timetables"])}
+    assert {"airflow_provider_rtc", "rtc_callbacks"} <= set(loaded)
+    assert plugins_manager.get_timetables_plugins()[
+        "airflow_provider_rtc.timetables.ZonedCronTriggerTimetable"] is ZonedCronTriggerTimetable
+    apps, _ = plugins_manager.get_fastapi_plugins()
+    assert any(app.get("url_prefix") == "/rtc-callbacks" for app in apps)
