@@ -86,3 +86,26 @@ def test_the_port_applies_to_the_default_host_too(monkeypatch):
     set_connection(monkeypatch, "z_port", {"conn_type": "zego", "login": "1", "password": "s" * 32, "port": 8443,
                                            "extra": {"region": "sgp"}})
     assert ZegoHook("z_port").config.rtc_url == "https://rtc-api-sgp.zego.im:8443"
+
+
+VENDOR_HOOKS = {  # conn_type -> (hook class, a valid login, password, the config field of the base URL)
+    "zego": (ZegoHook, "1", "s" * 32, "rtc_url"),
+    "volcengine_rtc": (VolcengineRtcHook, "AKLTx", "secret", "base_url"),
+    "tencent_live": (TencentLiveHook, "1400000000", "k" * 40, "base_url"),
+}
+
+
+@pytest.mark.parametrize("conn_type", sorted(VENDOR_HOOKS))
+def test_every_vendor_hook_merges_the_port_by_the_same_rule(monkeypatch, conn_type):
+    hook_class, login, password, field = VENDOR_HOOKS[conn_type]
+
+    def base_url(host: str, port) -> str:
+        set_connection(monkeypatch, "p", {"conn_type": conn_type, "login": login, "password": password,
+                                          "host": host, "port": port})
+        return getattr(hook_class("p").config, field)
+
+    assert base_url("http://127.0.0.1:8900", 8900) == "http://127.0.0.1:8900"
+    assert base_url("gw.example.com", 443) == "https://gw.example.com"
+    assert base_url("gw.example.com", 8443) == "https://gw.example.com:8443"
+    with pytest.raises(RtcConfigError, match=r"connection 'p': host: port 8901 contradicts the port 8900"):
+        base_url("http://127.0.0.1:8900", 8901)
