@@ -21,8 +21,13 @@ from __future__ import annotations
 # - The port field is shown: Airflow 3.3.2's Test button sends ``port: 0`` for a connection without
 #   a stored port and the api-server refuses the mismatch ("Bad Request"); with a port saved (443)
 #   the button works. The hooks treat 0, empty or the scheme's default port as "no port".
+# - Except the secrets: the api-server's form metadata (ConnectionHookMetaData.redact_extra_fields)
+#   replaces the default of every extra whose name Airflow hides ("secret", "token", ...) by "***"
+#   unless it is null, and the form then saves that mask as the value (seen in tests/e2e/test_ui.py).
+#   A secret field therefore has no default: left empty it saves null, which the hooks and the
+#   callback receiver read as "not set"; both refuse a stored "***" (hooks.connection.MASK).
 _OPTIONAL_STRING = {"type": ["string", "null"], "default": ""}
-_OPTIONAL_SECRET = {"type": ["string", "null"], "format": "password", "default": ""}
+_OPTIONAL_SECRET = {"type": ["string", "null"], "format": "password"}
 # The secrets that verify vendor callbacks (airflow_provider_rtc.callbacks) under their own header:
 # only a connection that receives callbacks needs them, and the API fields stay on top.
 _CALLBACK_SECRET = {**_OPTIONAL_SECRET, "section": "Vendor callbacks"}

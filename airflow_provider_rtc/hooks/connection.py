@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 _DECIMAL = re.compile(r"[0-9]{1,10}")
 
+# What Airflow shows instead of a hidden value. Airflow 3.3's connection form can save it as the
+# value of a secret extra (see get_provider_info), so a stored "***" is never taken for a secret.
+MASK = "***"
+
 
 class ConnectionSettings:
     """Mixin of the hooks: typed access to ``self.connection`` with errors naming the connection.
@@ -96,6 +100,19 @@ class ConnectionSettings:
         conn = self.connection
         host = (conn.host or "").strip() or default
         return normalize_base_url(host, field=f"{self.where}: host", port=conn.port)
+
+    def optional_secret_extra(self, key: str) -> str | None:
+        """A secret extra (masked in logs), or None when empty; Airflow's mask ``***`` is refused by name."""
+        value = self.extra(key)
+        text = str(value).strip() if value is not None else ""
+        if text == MASK:
+            raise RtcConfigError(
+                f"{self.where}: extra {key!r} holds Airflow's mask '***', not a secret: enter the real value "
+                "or clear the field"
+            )
+        if text:
+            mask_secret(text)
+        return text or None
 
     def require_secret(self, value: str | None, what: str) -> str:
         if not value or not value.strip():

@@ -16,8 +16,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from airflow.sdk.log import mask_secret
-
 from airflow_provider_rtc.errors import RtcApiError, RtcConfigError, RtcValidationError
 from airflow_provider_rtc.hooks.base import RtcHook
 from airflow_provider_rtc.hooks.calls import ApiResult, HttpRequest, VendorCall, query_value
@@ -109,11 +107,7 @@ class VolcengineRtcHook(RtcHook):
                 raise RtcConfigError(
                     f"{self.where}: extra 'app_id' must match {_APP_ID.pattern}"
                 )
-        session_token = self.extra("session_token")
-        if session_token is not None:
-            session_token = str(session_token).strip() or None
-        if session_token:
-            mask_secret(session_token)
+        session_token = self.optional_secret_extra("session_token")
         return VolcengineConfig(
             access_key_id=access_key_id,
             secret_access_key=secret,

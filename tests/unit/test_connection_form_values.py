@@ -41,8 +41,8 @@ def test_a_port_that_cannot_be_right_is_refused_naming_the_field(host, port, mes
 
 
 def form_defaults(conn_type: str) -> dict:
-    """The extra JSON the connection form saves when nothing is changed: every field's default."""
-    return {name: field["schema"]["default"] for name, field in FORMS[conn_type]["conn-fields"].items()}
+    """The extra JSON the connection form saves when nothing is changed: every field's default (secrets: null)."""
+    return {name: field["schema"].get("default") for name, field in FORMS[conn_type]["conn-fields"].items()}
 
 
 def all_null(conn_type: str) -> dict:
@@ -109,3 +109,14 @@ def test_every_vendor_hook_merges_the_port_by_the_same_rule(monkeypatch, conn_ty
     assert base_url("gw.example.com", 8443) == "https://gw.example.com:8443"
     with pytest.raises(RtcConfigError, match=r"connection 'p': host: port 8901 contradicts the port 8900"):
         base_url("http://127.0.0.1:8900", 8901)
+
+
+def test_a_stored_mask_is_never_sent_as_the_session_token(monkeypatch):
+    # Airflow's form can save "***" for a secret field (get_provider_info); the hook names the extra instead.
+    set_connection(monkeypatch, "v_mask", {"conn_type": "volcengine_rtc", "login": "AKLTx", "password": "secret",
+                                           "extra": {"session_token": "***"}})
+    with pytest.raises(RtcConfigError, match=r"connection 'v_mask': extra 'session_token' holds Airflow's mask"):
+        VolcengineRtcHook("v_mask").config  # noqa: B018 - reading it raises
+    set_connection(monkeypatch, "v_empty", {"conn_type": "volcengine_rtc", "login": "AKLTx", "password": "secret",
+                                            "extra": {"session_token": None}})
+    assert VolcengineRtcHook("v_empty").config.session_token is None
