@@ -30,7 +30,7 @@ def airflow(tmp_path_factory, sandbox_server):
     real = RealAirflow(tmp_path_factory.mktemp("ui-airflow"), dags, airflow_connection_env(sandbox_server.url))
     real.env["AIRFLOW__CORE__TEST_CONNECTION"] = "Enabled"  # the Test button (disabled by default)
     with real:
-        for dag_id in (SHOW, "rtc_end_of_show", "rtc_manual_control"):
+        for dag_id in (SHOW, "rtc_end_of_show", "rtc_manual_control", "rtc_on_vendor_events"):
             real.wait_for_dag(dag_id)
         yield real
 
