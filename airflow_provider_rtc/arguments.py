@@ -26,6 +26,9 @@ MAX_RETRIES = 10
 # Airflow's own rule for connection ids (airflow.utils.helpers.validate_key): at most 250 of
 # letters, digits, '_', '.' and '-'. An empty id must not silently fall back to the default.
 _CONN_ID = re.compile(r"[A-Za-z0-9_.\-]{1,250}")
+# A whole number as text, once stripped: an optional minus and at most 19 ASCII digits (any more is
+# out of every range checked here, and would only make int() work on a huge number).
+_DECIMAL_INT = re.compile(r"-?[0-9]{1,19}")  # as models.base.decimal_text_to_int
 
 
 def _number(name: str, value: Any) -> float:
@@ -64,8 +67,14 @@ def count(name: str, value: Any, *, minimum: int, maximum: int) -> int | None:
     """A whole number in ``minimum..maximum`` (None: not given); decimal text is accepted."""
     if value is None:
         return None
-    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,19}\s*", value):
-        value = int(value)
+    if isinstance(value, str):
+        # The rule users see: a decimal integer, optional surrounding whitespace. Strip first, then
+        # match the digits alone: int() itself refuses some characters str.strip() removes (the
+        # separators \x1c-\x1f), so matching the padded text and converting it let "3\x1f" escape
+        # as a bare ValueError. ASCII digits only (int() would also read "١٢" or "1_0").
+        digits = value.strip()
+        if _DECIMAL_INT.fullmatch(digits):
+            value = int(digits)
     if isinstance(value, bool) or not isinstance(value, int):
         raise RtcValidationError(name, f"must be a whole number, not {type(value).__name__}")
     if not minimum <= value <= maximum:

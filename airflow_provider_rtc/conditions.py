@@ -36,6 +36,63 @@ class Outcome:
         return summarize(self.value)
 
 
+class WrongShape(Exception):
+    """A part of the vendor's ``Data`` / ``Result`` is not the kind the condition reads (e.g.
+    ZEGO's ``StreamList`` as text). Raised by the readers below, turned into an unreadable-answer
+    error by :func:`check_once` / :func:`check_once_async`, never seen by callers."""
+
+
+def part(value: Any, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+    """``value[key]`` when it is a ``kind``; ``default`` when absent or null; else WrongShape.
+    ``value`` itself must be an object (or absent: a missing ``Data`` reads as empty)."""
+    if value is None:
+        return default
+    if not isinstance(value, dict):
+        raise WrongShape(f"expected an object holding {key}, got {type(value).__name__}")
+    found = value.get(key)
+    if found is None:
+        return default
+    if not isinstance(found, kind) or isinstance(found, bool) and kind is not bool:
+        wanted = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise WrongShape(f"{key} is {type(found).__name__}, not {wanted}")
+    return found
+
+
+def objects(value: Any, key: str) -> list[dict]:
+    """``value[key]`` as a list of objects (absent: empty)."""
+    items = part(value, key, list, [])
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise WrongShape(f"{key}[{position}] is {type(item).__name__}, not an object")
+    return items
+
+
+def whole(value: Any, key: str) -> int:
+    """``value[key]`` as a whole number, given as a number or decimal text (absent: 0)."""
+    found = part(value, key, (int, str), 0)
+    if isinstance(found, str):
+        if not re.fullmatch(r"-?[0-9]{1,18}", found.strip()):
+            raise WrongShape(f"{key} is text that is not a whole number")
+        return int(found.strip())
+    return found
+
+
+def scalar(value: Any, key: str) -> Any:
+    """``value[key]`` when it is a plain value (text, number, bool or null), else WrongShape."""
+    found = value.get(key) if isinstance(value, dict) else None
+    if found is not None and not isinstance(found, (str, int, float, bool)):
+        raise WrongShape(f"{key} is {type(found).__name__}, not a plain value")
+    return found
+
+
+def _unreadable(condition: "Condition", shape: WrongShape) -> RtcApiError:
+    """The error the interpreter raises for an answer it cannot read: a retryable transport error."""
+    from airflow_provider_rtc.hooks.answers import transport_error
+
+    return transport_error(catalogue.answer_format(condition.vendor).vendor, condition.action,
+                           f"unreadable answer: {shape}", may_have_executed=False)
+
+
 class Condition:
     kind: ClassVar[str]
     vendor: ClassVar[str]  # the catalogue's vendor
@@ -112,6 +169,8 @@ def check_once(condition: Condition, conn_id: str, **hook_overrides: Any) -> Out
     with hook_class(condition)(conn_id, **hook_overrides) as hook:
         try:
             return condition.evaluate(hook.call(condition.action, **condition.request()))
+        except WrongShape as shape:
+            raise _unreadable(condition, shape) from None
         except RtcApiError as error:
             observed = condition.evaluate_error(error)
             if observed is None:
@@ -123,6 +182,8 @@ async def check_once_async(condition: Condition, hook, client) -> Outcome:
     """The async twin of :func:`check_once` (the trigger's poll)."""
     try:
         return condition.evaluate(await hook.acall(client, condition.action, **condition.request()))
+    except WrongShape as shape:
+        raise _unreadable(condition, shape) from None
     except RtcApiError as error:
         observed = condition.evaluate_error(error)
         if observed is None:
@@ -215,8 +276,8 @@ class ZegoRoomStreams(Condition):
         return {"query": {"RoomId": self.room_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        streams = (result.data or {}).get("StreamList") or []
-        present = [s.get("StreamId") for s in streams]
+        streams = objects(result.data, "StreamList")
+        present = [scalar(s, "StreamId") for s in streams]
         if self.stream_ids:
             done = set(self.stream_ids) <= set(present)
         else:
@@ -245,8 +306,8 @@ class ZegoRoomUsers(Condition):
         return {"query": {"RoomId": self.room_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        counts = (result.data or {}).get("UserCountList") or []
-        count = next((int(c.get("UserCount") or 0) for c in counts if c.get("RoomId") == self.room_id), 0)
+        counts = objects(result.data, "UserCountList")
+        count = next((whole(c, "UserCount") for c in counts if scalar(c, "RoomId") == self.room_id), 0)
         done = count == 0 if self.until == "empty" else count >= self.min_users
         return Outcome(done, {"room_id": self.room_id, "user_count": count, "request_id": result.request_id})
 
@@ -269,9 +330,9 @@ class ZegoMixTask(Condition):
         return {"query": {"TaskId": self.mix_task_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        info = (result.data or {}).get("TaskInfo") or {}
+        info = part(result.data, "TaskInfo", dict, {})
         return Outcome(self.until == "running", {"mix_task_id": self.mix_task_id, "running": True,
-                                                 "mix_duration": info.get("MixDuration"),
+                                                 "mix_duration": scalar(info, "MixDuration"),
                                                  "request_id": result.request_id})
 
     def evaluate_error(self, error: RtcApiError) -> Outcome | None:
@@ -310,8 +371,8 @@ class ZegoStreamState(Condition):
         return {"stream_id": self.stream_id, "live": live, "code": code, "request_id": request_id}
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        data = result.data if isinstance(result.data, dict) else {}
-        inner = data.get("Code", data.get("State", data.get("Status")))
+        data = part({"Data": result.data}, "Data", dict, {})
+        inner = next((scalar(data, key) for key in ("Code", "State", "Status") if key in data), None)
         live = inner not in STREAM_GONE_CODES
         return Outcome(live == (self.until == "live"), self._value(live, result.request_id, inner or 0))
 
@@ -351,9 +412,9 @@ class ZegoUsersPresent(Condition):
                 "absent": [u for u in self.user_ids if u not in present], "request_id": request_id}
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        listed = (result.data or {}).get("UserStatusList") or [] if isinstance(result.data, dict) else []
-        present = [str(u["UserId"]) for u in listed if isinstance(u, dict)
-                   and u.get("Status") not in ABSENT_STATUSES and u.get("UserId") in self.user_ids]
+        listed = objects(result.data, "UserStatusList")
+        present = [str(u["UserId"]) for u in listed
+                   if scalar(u, "Status") not in ABSENT_STATUSES and scalar(u, "UserId") in self.user_ids]
         done = set(self.user_ids) <= set(present) if self.until == "present" else not present
         return Outcome(done, self._value(present, result.request_id))
 
@@ -401,8 +462,8 @@ class _VolcengineTask(Condition):
         return value
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        task = (result.data or {}).get(self.result_key) or {}
-        status = task.get("Status")
+        task = part(result.data, self.result_key, dict, {})
+        status = part(task, "Status", int, None)
         value = self._value(status, result.request_id, task)
         if status == 4:
             return Outcome(False, value, failure=(
@@ -464,10 +525,10 @@ class VolcengineRoomUsers(Condition):
         return {"query": {"AppId": self.app_id, "RoomId": self.room_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        data = result.data or {}
+        data = part({"Result": result.data}, "Result", dict, {})
         # Volcengine spells the flag RoomExists, BytePlus RoomExist: read both.
-        exists = data.get("RoomExists", data.get("RoomExist", False))
-        users = int(data.get("TotalUser") or 0) if exists else 0
+        exists = scalar(data, "RoomExists") if "RoomExists" in data else scalar(data, "RoomExist")
+        users = whole(data, "TotalUser") if exists else 0
         done = users == 0 if self.until == "empty" else users > 0
         return Outcome(done, {"room_id": self.room_id, "room_exists": bool(exists), "user_count": users,
                               "request_id": result.request_id})
@@ -494,7 +555,7 @@ class TencentRoom(Condition):
         return {"body": {"RoomId": self.room_id}}
 
     def evaluate(self, result: ApiResult) -> Outcome:
-        info = (result.data or {}).get("RoomInfo") or {}
+        info = part(result.data, "RoomInfo", dict, {})
         return Outcome(self.until == "exists", {"room_id": self.room_id, "exists": True, "room_info": info,
                                                 "request_id": result.request_id})
 

@@ -34,8 +34,18 @@ def is_loopback(hostname: str) -> bool:
         return False
 
 
-def normalize_base_url(value: str, *, field: str) -> str:
-    """Return ``scheme://host[:port][/path]`` without a trailing slash, or raise RtcConfigError naming ``field``."""
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def normalize_base_url(value: str, *, field: str, port: int | str | None = None) -> str:
+    """Return ``scheme://host[:port][/path]`` without a trailing slash, or raise RtcConfigError naming ``field``.
+
+    ``port`` is the connection's Port field. Empty or 0 means "the URL's own port". The connection
+    form shows it because Airflow 3.3's *Test* button only works for a connection with a stored
+    port, so a user may enter the scheme's default (443) or repeat the port already in the host URL.
+    Neither changes the URL; the default port is left out because Volcengine signs the Host header.
+    A port that contradicts the one in the host URL is refused rather than guessed.
+    """
     raw = value.strip()
     if not raw:
         raise RtcConfigError(f"{field} is empty")
@@ -55,9 +65,29 @@ def normalize_base_url(value: str, *, field: str) -> str:
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError as exc:
         raise RtcConfigError(f"{field}: invalid port in {value!r}") from exc
+    netloc = _with_port(parts, port, field)
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise RtcConfigError(
             f"{field}: plain http:// is only allowed for loopback hosts (the sandbox); "
             f"use https:// for {parts.hostname}"
         )
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _with_port(parts, port: int | str | None, field: str) -> str:
+    """The URL's netloc with the connection's Port field merged in (see ``normalize_base_url``)."""
+    if port in (None, "", 0, "0"):
+        return parts.netloc
+    try:
+        number = int(port)
+    except (TypeError, ValueError):
+        raise RtcConfigError(f"{field}: port {port!r} is not a number") from None
+    if not 0 < number < 65536:
+        raise RtcConfigError(f"{field}: port {number} is not between 1 and 65535")
+    if parts.port is not None:
+        if parts.port != number:
+            raise RtcConfigError(f"{field}: port {number} contradicts the port {parts.port} in the host URL")
+        return parts.netloc
+    if number == _DEFAULT_PORTS[parts.scheme]:
+        return parts.netloc
+    return f"{parts.netloc}:{number}"

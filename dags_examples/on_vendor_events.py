@@ -1,29 +1,4 @@
-"""React to what the vendors report: stop the mix when the host's stream closes; handle each audio slice.
-
-What it does
-    Runs whenever ZEGO reports a closed stream (``stream_close``) or Volcengine reports a new audio
-    slice (``SegmentRealTimeData``) for the default connections: no polling, the vendor's signed
-    callback becomes an Asset event (see the README, "Vendor callbacks") and this DAG is scheduled
-    on those assets. ``read_events`` reads every triggering event's ``extra`` (the normalised
-    vendor event: ``room_id``, ``stream_id``, ``user_id``, ``task_id``, ``data``, ...).
-
-    * ``host_left``: only when the *watched room's host* closed a stream (params ``room_id`` and
-      ``host_user_id``; this is how to react to one room only: every room's events arrive on the
-      same asset, the DAG skips the others). Then ``stop_mix`` stops the room's auto mix
-      (``{room_id}-mix``, idempotent: already stopped counts as done).
-    * ``handle_slices``: one line per audio slice URL, where a transcription step would go.
-
-Connections
-    ``zego_default`` with extra ``callback_secret`` (the console's CallbackSecret) and
-    ``volcengine_rtc_default`` with extra ``callback_secret_key``; register
-    ``https://<airflow>/rtc-callbacks/zego/zego_default`` and
-    ``https://<airflow>/rtc-callbacks/volcengine/volcengine_rtc_default`` in the vendor consoles.
-
-Against the sandbox
-    The sandbox sends these callbacks itself once told where (control API ``POST
-    /_sandbox/callbacks`` with ``{"command": "configure", "vendor": "zego", "url": ..., "secret":
-    ...}``); closing the host's stream (``remove_streams``) then starts this DAG.
-"""
+"""React to what the vendors report: stop the mix when the host's stream closes; handle each audio slice."""
 
 from __future__ import annotations
 
@@ -33,6 +8,34 @@ from airflow.sdk import DAG, Param, task
 
 from airflow_provider_rtc.events import volcengine_events, zego_events
 from airflow_provider_rtc.operators.zego import StopAutoMixOperator
+
+DOC_MD = """
+# On vendor events: react to what the vendors report
+
+Runs whenever ZEGO reports a closed stream (`stream_close`) or Volcengine reports a new audio slice
+(`SegmentRealTimeData`) for the default connections. Nothing polls: the vendor's signed callback
+becomes an Asset event (README, *Vendor callbacks*) and this DAG is scheduled on those assets.
+
+| step | what it does |
+|---|---|
+| `read_events` | reads every triggering event's `extra` (the normalised vendor event: `room_id`, `stream_id`, `user_id`, `task_id`, `data`, ...) |
+| `host_left` | goes on only when the *watched room's host* closed a stream (params `room_id` and `host_user_id`); every room's events arrive on the same asset, so this is how to react to one room only |
+| `stop_mix` | stops the room's auto mix (`{room_id}-mix`); idempotent: already stopped counts as done |
+| `handle_slices` | logs one line per audio slice URL, where a transcription step would go |
+
+## Connections
+
+`zego_default` with the extra `callback_secret` (the console's CallbackSecret) and
+`volcengine_rtc_default` with the extra `callback_secret_key`. Register
+`https://<airflow>/rtc-callbacks/zego/zego_default` and
+`https://<airflow>/rtc-callbacks/volcengine/volcengine_rtc_default` in the vendor consoles.
+
+## Against the sandbox (no vendor account needed)
+
+The sandbox sends these callbacks itself once told where: control API `POST /_sandbox/callbacks`
+with `{"command": "configure", "vendor": "zego", "url": ..., "secret": ...}`. Closing the host's
+stream (`remove_streams`) then starts this DAG.
+"""
 
 with DAG(
     dag_id="rtc_on_vendor_events",
@@ -49,7 +52,7 @@ with DAG(
         "mix_owner_user_id": Param("show-operator", type="string", minLength=1, maxLength=64,
                                    title="Mix owner UserId", description="UserId that started the mix."),
     },
-    doc_md=__doc__,
+    doc_md=DOC_MD,
 ) as dag:
 
     @task

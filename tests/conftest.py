@@ -13,6 +13,17 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Property tests: CI must not be a coin toss. The default profile is derandomised (the same
+# examples on every run, chosen from each test's name) and keeps no example database, so a run
+# replays nothing an earlier run found. ``HYPOTHESIS_PROFILE=wide`` draws fresh random examples
+# with twice the example counts: the local search for new counterexamples (``make properties-wide``).
+# Test modules size their own settings from ``settings.default.max_examples`` (see
+# tests/integration/bad_input.py), so both profiles reach them.
+settings.register_profile("ci", derandomize=True, database=None, max_examples=100)
+settings.register_profile("wide", derandomize=False, database=None, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from airflow_provider_rtc.sandbox import Sandbox  # noqa: E402
 from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connections  # noqa: E402

@@ -104,13 +104,43 @@ TENCENT_ROOM_ID = printable_text(max_size=30).map(utf8_prefix(48))
 
 # -- numbers --------------------------------------------------------------------------------------------
 
+# The rule for a whole number given as text, as users read it: "a decimal integer (ASCII digits,
+# optionally a leading minus), with optional surrounding whitespace". Whitespace is every character
+# str.isspace() counts, which is what str.strip() removes: that includes the separators \x1c-\x1f,
+# NEL, NBSP and the ideographic space, all of which a template can leave around a number. Written
+# from the rule, not from the package's pattern, so a gap between the two is something to find.
+WHITESPACE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+WHITESPACE = st.sampled_from(WHITESPACE_CHARS)
+PADDING = st.text(WHITESPACE, max_size=3)
+
+
+def is_decimal_text(text: str) -> bool:
+    """Whether ``text`` is a decimal integer by the rule above (the oracle of the strategies)."""
+    body = text.strip()
+    body = body[1:] if body.startswith("-") else body
+    return bool(body) and all(c in "0123456789" for c in body)
+
+
+def decimal_text(numbers: st.SearchStrategy[int]) -> st.SearchStrategy[str]:
+    """The decimal text of ``numbers``, with any whitespace around it."""
+    return st.builds(lambda before, n, after: f"{before}{n}{after}", PADDING, numbers, PADDING)
+
+
 def valid_int(low: int, high: int) -> st.SearchStrategy:
-    """An int in range, or its decimal text (what a template renders)."""
+    """An int in range, or its decimal text (what a template renders), whitespace and all."""
     numbers = st.integers(low, high)
-    return st.one_of(numbers, numbers.map(str), numbers.map(lambda n: f" {n} "))
+    return st.one_of(numbers, numbers.map(str), decimal_text(numbers))
 
 
-NON_DECIMAL_TEXT = st.text(max_size=8).filter(lambda s: not re.fullmatch(r"\s*-?[0-9]{1,19}\s*", s))
+# Text that is not a decimal integer: arbitrary text, and near misses of a number (a character
+# that is neither digit nor whitespace inside or around it, other scripts' digits, a plus sign,
+# thousands separators, a float).
+NEAR_MISS_NUMBERS = st.one_of(
+    st.builds(lambda text, at, bad: text[:at] + bad + text[at:], decimal_text(st.integers(-999, 999)),
+              st.integers(0, 8), st.characters(codec="utf-8").filter(lambda c: not c.isspace() and c not in "0123456789")),
+    st.sampled_from(["١٢", "１２", "²", "+3", "1_0", "1,000", "1.0", "1e3", "0x10", "--1", "- 1", "3 4", "", " "]),
+)
+NON_DECIMAL_TEXT = st.one_of(st.text(max_size=8), NEAR_MISS_NUMBERS).filter(lambda s: not is_decimal_text(s))
 
 
 def bad_int(low: int, high: int, *, required: bool = True) -> st.SearchStrategy:
@@ -119,7 +149,7 @@ def bad_int(low: int, high: int, *, required: bool = True) -> st.SearchStrategy:
     above = st.integers(min_value=high + 1)
     return st.one_of(
         below, above, st.integers(min_value=2**64), st.integers(max_value=-(2**64)),
-        below.filter(lambda n: n > -(10**18)).map(str), above.filter(lambda n: n < 10**18).map(str),
+        decimal_text(below.filter(lambda n: n > -(10**18))), decimal_text(above.filter(lambda n: n < 10**18)),
         st.floats(), st.booleans(), NON_DECIMAL_TEXT, st.binary(max_size=4), st.lists(st.integers(), max_size=2),
         st.dictionaries(st.text(max_size=2), st.integers(), max_size=1), *([st.none()] if required else []),
     )
@@ -133,11 +163,10 @@ def bad_choice(choices, *, required: bool = True) -> st.SearchStrategy:
     def valid(value) -> bool:
         if any(type(value) is type(c) and value == c for c in choices):
             return True
-        return (isinstance(value, str) and bool(re.fullmatch(r"\s*-?[0-9]{1,19}\s*", value))
-                and int(value) in ints)
+        return isinstance(value, str) and is_decimal_text(value) and int(value.strip()) in ints
 
-    kinds = st.one_of(st.integers(-3, 1003), st.integers(), st.text(max_size=10), st.floats(), st.booleans(),
-                      ALIENS, *([st.none()] if required else []))
+    kinds = st.one_of(st.integers(-3, 1003), st.integers(), st.text(max_size=10), decimal_text(st.integers(-3, 1003)),
+                      NEAR_MISS_NUMBERS, st.floats(), st.booleans(), ALIENS, *([st.none()] if required else []))
     return kinds.filter(lambda v: not valid(v))
 
 
@@ -153,7 +182,7 @@ def bad_seconds(maximum: float) -> st.SearchStrategy:
 
 def _not_a_positive_number(text: str) -> bool:
     try:
-        value = float(text)
+        value = float(text.strip())  # as the code reads it: surrounding whitespace does not count
     except ValueError:
         return True
     return not (math.isfinite(value) and value > 0)
@@ -161,7 +190,8 @@ def _not_a_positive_number(text: str) -> bool:
 
 def valid_seconds(low: float, high: float) -> st.SearchStrategy:
     numbers = st.floats(low, high)
-    return st.one_of(numbers, st.integers(math.ceil(low), math.floor(high)), numbers.map(repr))
+    return st.one_of(numbers, st.integers(math.ceil(low), math.floor(high)), numbers.map(repr),
+                     st.builds(lambda before, n, after: f"{before}{n!r}{after}", PADDING, numbers, PADDING))
 
 
 # -- flags, connection ids, JSON ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ from airflow_provider_rtc.callbacks.verify import (
     is_trtc_delivery,
     verify,
 )
+from airflow_provider_rtc.hooks.connection import MASK
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,10 @@ def secrets_of(vendor: str, conn) -> CallbackSecrets:
     extra = conn.extra_dejson or {}
 
     def text(name: str) -> str | None:
+        # Airflow's mask "***" (which its connection form can save, see get_provider_info) is no
+        # secret: the extra counts as not set, so its callbacks are refused naming it.
         value = extra.get(name)
-        return str(value) if value not in (None, "") else None
+        return str(value) if value not in (None, "", MASK) else None
 
     if vendor == "zego":
         return CallbackSecrets(app_id=conn.login or None, zego_callback_secret=text("callback_secret"))

@@ -108,6 +108,9 @@ class AnswerFormat:
     success_codes: frozenset = frozenset({0})
     status: Optional[Path] = None
     status_ok: str = "OK"
+    # An error object whose presence means failure even without a code (Volcengine's
+    # ResponseMetadata.Error): one with any non-empty field fails the call, an all-empty one says nothing.
+    error_object: Optional[Path] = None
     # What to do about a code, beyond the vendor's message; and the default hint of an auth failure.
     hints: Mapping[Code, str] = field(default_factory=dict)
     auth_hint: str = ""

@@ -35,8 +35,11 @@ ERRORS = ErrorTable(
             "InternalError",
             "InternalServiceError",
             "InternalServiceTimeout",
-            "ServiceUnavailable",
-            "ServiceUnavailableTemp",
+            "ServiceUnavailableTemp",  # 503 "service temporarily unavailable" (volcengine.com/docs/6448/76370)
+            # Not "ServiceUnavailable": the older gateway table (volcengine.com/docs/4640/65080) gives it
+            # CodeN 100007, "the requested service does not exist" (ServiceNotFound's CodeN), not a
+            # transient fault. Left out of every class, it is judged like an unknown code: final at
+            # HTTP 200/4xx, retried only when a 429/5xx status says the gateway is unwell.
         }
     ),
     not_found=frozenset({"InvalidParameter.ErrorActiveTaskNotFound"}),  # no such task, or it has stopped
@@ -69,6 +72,9 @@ ANSWERS = AnswerFormat(
     errors=ERRORS,
     code_type=str,
     success_codes=frozenset(),
+    # "If the result holds an Error field, the call failed" (volcengine.com/docs/6499/1125371): an
+    # Error with a message but no Code is still a failure; an all-empty one says nothing.
+    error_object=("ResponseMetadata", "Error"),
 )
 
 _SEGMENT_DOCS = ("VENDOR_APIS.md section 2 (segment APIs)", "seeds/volcengine-stop-segment.txt")

@@ -93,6 +93,26 @@ def _text(value: Any) -> str:
     return _HEX_SIGNATURE.sub("[redacted]", str(value or ""))[:MESSAGE_CHARS]
 
 
+def _broken_path(document: Any, path: tuple[str, ...]) -> bool:
+    """Whether a part of the envelope on ``path`` is present but not an object (so the fields below it
+    cannot be read), as opposed to merely absent."""
+    for key in path[:-1]:
+        document = document.get(key) if isinstance(document, dict) else None
+        if document is None:
+            return False
+        if not isinstance(document, dict):
+            return True
+    return False
+
+
+def _says_something(error: Any) -> bool:
+    """Whether an error object reports anything: a dict with a non-empty field (or any other
+    non-empty value). ``{}``, ``null`` and a dict of empty fields say nothing."""
+    if isinstance(error, dict):
+        return any(value not in (None, "", 0, {}, []) for value in error.values())
+    return error not in (None, "", 0, {}, [], False)
+
+
 def interpret(fmt: AnswerFormat, call: VendorCall, response: HttpResponse) -> ApiResult:
     """The vendor's answer as a result, or the typed error it means (raised)."""
     try:
@@ -105,15 +125,23 @@ def interpret(fmt: AnswerFormat, call: VendorCall, response: HttpResponse) -> Ap
         raise _not_the_envelope(fmt.vendor, call, response, what)
     if not any(read_path(document, path) is not None for path in fmt.markers):
         raise _not_the_envelope(fmt.vendor, call, response, f"answer is not a {fmt.vendor} envelope")
+    if any(_broken_path(document, path) for path in (*fmt.codes, fmt.message, fmt.request_id)):
+        # e.g. Volcengine's ResponseMetadata as a list: the envelope is there but cannot be read.
+        raise _not_the_envelope(fmt.vendor, call, response, f"answer has a malformed {fmt.vendor} envelope")
     readable, code = _code(fmt, document)
+    status_field = read_path(document, fmt.status) if fmt.status else None
+    if not readable and status_field is not None:
+        # A vendor status field (Tencent's ActionStatus) still says how the call went: it decides,
+        # as for an answer without a code.
+        readable, code = True, None
     if not readable or (fmt.code_required and code is None):
         raise _not_the_envelope(fmt.vendor, call, response, "answer has no readable error code")
     request_id = read_path(document, fmt.request_id)
     request_id = None if request_id in (None, "") else str(request_id)
-    status_field = read_path(document, fmt.status) if fmt.status else None
     code_ok = code in fmt.success_codes or code is None
     status_ok = status_field is None or status_field == fmt.status_ok
-    if code_ok and status_ok and response.status < 300:
+    error_said = _says_something(read_path(document, fmt.error_object)) if fmt.error_object else False
+    if code_ok and status_ok and not error_said and response.status < 300:
         return ApiResult(request_id=request_id, data=read_path(document, fmt.data))
     if code in fmt.success_codes:
         code = None  # a failure without a code (HTTP error or FAIL status): judge by the HTTP status
@@ -124,6 +152,8 @@ def interpret(fmt: AnswerFormat, call: VendorCall, response: HttpResponse) -> Ap
         message = template.format(**call.body) + (f" ({message})" if message else "")
     if code is None and not message and response.status >= 300:
         message = f"HTTP {response.status} without an error code in the {fmt.vendor} envelope"
+    elif code is None and not message and error_said:
+        message = f"an error without a code in the {fmt.vendor} envelope"
     raise api_error(
         vendor=fmt.vendor,
         action=call.action,

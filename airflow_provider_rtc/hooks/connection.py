@@ -12,11 +12,16 @@ from airflow.sdk.log import mask_secret
 
 from airflow_provider_rtc.errors import RtcConfigError
 from airflow_provider_rtc.hooks.retry import CallSettings
+from airflow_provider_rtc.urls import normalize_base_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
 _DECIMAL = re.compile(r"[0-9]{1,10}")
+
+# What Airflow shows instead of a hidden value. Airflow 3.3's connection form can save it as the
+# value of a secret extra (see get_provider_info), so a stored "***" is never taken for a secret.
+MASK = "***"
 
 
 class ConnectionSettings:
@@ -84,6 +89,30 @@ class ConnectionSettings:
                 f"4294967295 (got {'an empty value' if not login else repr(login)})"
             )
         return int(login)
+
+    def host_url(self, default: str) -> str:
+        """The vendor base URL: the Host field (``default`` when empty) with the Port field merged in.
+
+        One rule for every vendor (``urls.normalize_base_url``): an empty port, 0 or the scheme's
+        default means no port; a port that contradicts the one in the host URL is refused. The form
+        shows Port because Airflow 3.3's Test button needs a stored port (issue 15).
+        """
+        conn = self.connection
+        host = (conn.host or "").strip() or default
+        return normalize_base_url(host, field=f"{self.where}: host", port=conn.port)
+
+    def optional_secret_extra(self, key: str) -> str | None:
+        """A secret extra (masked in logs), or None when empty; Airflow's mask ``***`` is refused by name."""
+        value = self.extra(key)
+        text = str(value).strip() if value is not None else ""
+        if text == MASK:
+            raise RtcConfigError(
+                f"{self.where}: extra {key!r} holds Airflow's mask '***', not a secret: enter the real value "
+                "or clear the field"
+            )
+        if text:
+            mask_secret(text)
+        return text or None
 
     def require_secret(self, value: str | None, what: str) -> str:
         if not value or not value.strip():

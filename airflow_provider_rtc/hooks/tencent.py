@@ -24,7 +24,6 @@ from airflow_provider_rtc.errors import RtcApiError, RtcConfigError, RtcValidati
 from airflow_provider_rtc.hooks.base import RtcHook
 from airflow_provider_rtc.hooks.calls import ApiResult, HttpRequest, VendorCall
 from airflow_provider_rtc.signing import tencent as tencent_signing
-from airflow_provider_rtc.urls import normalize_base_url
 
 VENDOR = "Tencent"
 SERVICE = "live_engine_http_srv"
@@ -113,18 +112,14 @@ class TencentLiveHook(RtcHook):
                 raise RtcConfigError(
                     f"{self.where}: unknown region {region!r}; expected one of {', '.join(REGION_HOSTS)}"
                 )
-        # An explicit host wins over the region (the sandbox, a proxy); the region picks the domain otherwise.
-        if conn.host:
-            host = conn.host if not conn.port else f"{conn.host}:{conn.port}"
-        else:
-            host = REGION_HOSTS[region] if region else DEFAULT_HOST
         identifier = str(self.extra("identifier", DEFAULT_IDENTIFIER)).strip()
         if not identifier:
             raise RtcConfigError(f"{self.where}: extra 'identifier' is empty")
         return TencentConfig(
             sdkappid=sdkappid,
             key=key,
-            base_url=normalize_base_url(host, field=f"{self.where}: host"),
+            # An explicit host wins over the region (the sandbox, a proxy); the region picks the domain otherwise.
+            base_url=self.host_url(REGION_HOSTS[region] if region else DEFAULT_HOST),
             identifier=identifier,
             usersig_ttl=self._usersig_ttl(),
         )

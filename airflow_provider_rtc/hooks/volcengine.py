@@ -16,13 +16,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from airflow.sdk.log import mask_secret
-
 from airflow_provider_rtc.errors import RtcApiError, RtcConfigError, RtcValidationError
 from airflow_provider_rtc.hooks.base import RtcHook
 from airflow_provider_rtc.hooks.calls import ApiResult, HttpRequest, VendorCall, query_value
 from airflow_provider_rtc.signing import volcengine as volcengine_signing
-from airflow_provider_rtc.urls import normalize_base_url
 
 VENDOR = "Volcengine"
 DEFAULT_HOST = "rtc.volcengineapi.com"
@@ -95,10 +92,7 @@ class VolcengineRtcHook(RtcHook):
         if not access_key_id:
             raise RtcConfigError(f"{self.where}: login must be the AccessKeyId and is empty")
         secret = self.require_secret(conn.password, "SecretAccessKey")
-        host = (conn.host or "").strip() or DEFAULT_HOST
-        if conn.port:
-            host = f"{host}:{conn.port}"
-        base_url = normalize_base_url(host, field=f"{self.where}: host")
+        base_url = self.host_url(DEFAULT_HOST)
         default_region = BYTEPLUS_DEFAULT_REGION if _is_byteplus(base_url) else DEFAULT_REGION
         region = str(self.extra("region", default_region)).strip()
         service = str(self.extra("service", DEFAULT_SERVICE)).strip()
@@ -113,11 +107,7 @@ class VolcengineRtcHook(RtcHook):
                 raise RtcConfigError(
                     f"{self.where}: extra 'app_id' must match {_APP_ID.pattern}"
                 )
-        session_token = self.extra("session_token")
-        if session_token is not None:
-            session_token = str(session_token).strip() or None
-        if session_token:
-            mask_secret(session_token)
+        session_token = self.optional_secret_extra("session_token")
         return VolcengineConfig(
             access_key_id=access_key_id,
             secret_access_key=secret,

@@ -62,13 +62,7 @@ class ZegoHook(RtcHook):
         region = self.extra("region")
         if region is not None and region not in REGIONS:
             raise RtcConfigError(f"{self.where}: unknown region {region!r}; expected one of {', '.join(REGIONS)}")
-        if conn.host:
-            rtc_url = normalize_base_url(conn.host if not conn.port else f"{conn.host}:{conn.port}",
-                                         field=f"{self.where}: host")
-        elif region:
-            rtc_url = f"https://rtc-api-{region}.zego.im"
-        else:
-            rtc_url = DEFAULT_RTC_URL
+        rtc_url = self.host_url(f"https://rtc-api-{region}.zego.im" if region else DEFAULT_RTC_URL)
         asr_url = normalize_base_url(self.extra("asr_host", DEFAULT_ASR_URL), field=f"{self.where}: extra asr_host")
         return ZegoConfig(app_id=app_id, server_secret=secret, rtc_url=rtc_url, asr_url=asr_url,
                           is_test=self.extra_bool("is_test"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_provider_rtc.links import MIX_PLAYBACK_LINKS
 from airflow_provider_rtc.operators.base import Arg, GenericCall, IdempotentClose, IdempotentStop, RtcBaseOperator
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class StartAutoMixOperator(ZegoBaseOperator):
     ``{"request_id", "data"}`` where data holds ZEGO's ``UserId``, ``Sequence``, ``RoomId``, ``PlayInfo``.
     """
 
+    operator_extra_links = MIX_PLAYBACK_LINKS
     action = "StartAutoMix"
     arguments = (
         Arg("room_id", "RoomId", required=True), Arg("mix_task_id", "TaskId", required=True),

@@ -70,7 +70,8 @@ class Fault:
 
     kind: ``http`` (status, optional text body), ``vendor_code`` (the vendor's envelope with
     ``code``), ``slow`` (answer after ``delay`` s), ``drop`` (close without answering),
-    ``malformed_json``, ``html``, ``empty``, ``oversized``.
+    ``malformed_json``, ``html``, ``empty``, ``oversized``, ``envelope`` (``document`` as JSON with
+    ``status``: an envelope edge case, e.g. a success envelope behind an error status).
     ``after_processing`` (all but ``slow``, which always answers for real) applies the action to the state first (the vendor did the work, the
     answer was lost), else the request is refused before any state changes.
     """
@@ -83,6 +84,7 @@ class Fault:
     code: int | str | None = None
     delay: float = 0.0
     after_processing: bool = False
+    document: Any = None  # for ``envelope``: any JSON value
 
     def matches(self, vendor: str, action: str) -> bool:
         return (self.vendor in (None, vendor)) and (self.action in (None, action))
@@ -317,6 +319,8 @@ class Sandbox:
                          content_type="text/html")
         if kind == "empty":
             return Reply(body=b"")
+        if kind == "envelope":
+            return Reply(status=fault.status, body=json.dumps(fault.document).encode(), code=fault.code)
         if kind == "oversized":
             return Reply(body=b'{"Code": 0, "Data": "' + b"x" * OVERSIZED_BODY_BYTES + b'"}')
         raise ValueError(f"unknown fault kind {kind!r}")

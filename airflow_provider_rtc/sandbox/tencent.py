@@ -12,7 +12,9 @@ import uuid
 from typing import Any, Callable
 
 from airflow_provider_rtc.sandbox.server import RawRequest, Reply, VendorRoutes
-from airflow_provider_rtc.signing.tencent import UserSigError, verify_usersig
+
+# The sandbox's own UserSig check, written apart from the client's signer (issue 17).
+from airflow_provider_rtc.sandbox.tencent_verify import UserSigRefused, check_usersig
 
 PREFIX = "/v4/"
 SERVICE = "live_engine_http_srv"
@@ -76,9 +78,9 @@ class TencentRoutes(VendorRoutes):
         if not usersig:
             return self._envelope(70002, "usersig is empty")
         try:
-            verify_usersig(usersig, sdkappid=int(sdkappid), key=credentials["key"], identifier=identifier,
-                           now=int(self.clock()))
-        except UserSigError as error:
+            check_usersig(usersig, sdkappid=int(sdkappid), key=credentials["key"], identifier=identifier,
+                          now=int(self.clock()))
+        except UserSigRefused as error:
             return self._envelope(error.code, f"usersig check failed: {error.reason}")
         if identifier != credentials["identifier"]:
             return self._envelope(60010, "identifier must be an App admin account")

@@ -146,7 +146,7 @@ class VolcengineRoutes(VendorRoutes):
         # Throttling (FlowLimitExceeded, ServiceFlowLimitExceeded, ...) is a 429, unavailability a 503.
         if "FlowLimitExceeded" in code:
             return 429
-        if code.startswith("ServiceUnavailable"):
+        if code == "ServiceUnavailableTemp":  # 503 per volcengine.com/docs/6448/76370
             return 503
         if code == "InvalidParameter.ErrorActiveTaskNotFound":
             return 404

@@ -148,8 +148,11 @@ class ZegoRoutes(VendorRoutes):
             "Sequence": body.get("Sequence", 0),
         }
         play_info = [
+            # Like ZEGO's documented example answer: CDN pull URLs per protocol (seed zego-start-auto-mix.txt,
+            # PlayInfo). ".invalid" never resolves, so nothing can ever be fetched from them.
             {"StreamId": o.get("StreamId", ""), "RTMP": f"rtmp://sandbox/live/{o.get('StreamId', 'url')}",
-             "HLS": "", "FLV": "", "Status": 0, "UserName": ""}
+             "HLS": f"http://sandbox-cdn.invalid/live/{o.get('StreamId', 'url')}/playlist.m3u8",
+             "FLV": f"http://sandbox-cdn.invalid/live/{o.get('StreamId', 'url')}.flv", "Status": 0, "UserName": ""}
             for o in outputs
         ]
         return self._ok({"UserId": body["UserId"], "Sequence": body.get("Sequence", 0), "RoomId": body["RoomId"],

@@ -103,18 +103,25 @@ def test_scheduled_show_still_stops_the_mix_when_the_asr_start_fails(airflow_env
     assert "StopRealtimeASRTask" not in actions  # its setup never succeeded
 
 
+def report_line(step: str, found: str) -> str:
+    return f"{step:<22} {found}"  # as end_of_show's report prints it
+
+
 @pytest.mark.e2e
 def test_end_of_show_with_default_params_reports_everything_already_stopped(airflow_env, sandbox):
     output = dags_test(airflow_env, "rtc_end_of_show")
-    for line in ("stop_segment         already_stopped", "stop_mix             already_stopped",
-                 "stop_asr             not_requested", "resume_tencent_mix   not_requested"):
-        assert line in output
-    assert [a for _, a, _ in received_actions(sandbox)] and "state=success" in output
+    for step, found in (("stop_segment", "already_stopped"), ("stop_mix", "already_stopped"),
+                        ("stop_asr", "not_requested"), ("stop_record", "not_requested"),
+                        ("resume_tencent_mix", "not_requested"), ("close_zego_room", "not_requested"),
+                        ("close_volcengine_room", "not_requested"), ("close_tencent_room", "not_requested")):
+        assert report_line(step, found) in output
+    actions = {a for _, a, _ in received_actions(sandbox)}
+    assert actions == {"StopSegment", "StopAutoMix"} and "state=success" in output  # rooms stay open
 
 
 @pytest.mark.e2e
 def test_end_of_show_runs_every_stop_when_one_fails(airflow_env, sandbox, connections):
-    from airflow_provider_rtc.operators.volcengine import StartSegmentOperator
+    from airflow_provider_rtc.operators.volcengine import StartRecordOperator, StartSegmentOperator
     from airflow_provider_rtc.operators.zego import StartASROperator, StartAutoMixOperator
 
     sandbox.seed_demo_show()
@@ -123,22 +130,33 @@ def test_end_of_show_runs_every_stop_when_one_fails(airflow_env, sandbox, connec
                          mix_output=[{"StreamId": "out"}]).execute({})
     asr_task_id = StartASROperator(task_id="a", room_id="sandbox-room").execute({})["data"]["TaskId"]
     StartSegmentOperator(task_id="s", room_id="sandbox-room", segment_task_id="show-seg").execute({})
+    StartRecordOperator(task_id="r", room_id="sandbox-room", record_task_id="show-rec").execute({})
     sandbox.inject(kind="vendor_code", vendor="volcengine", action="StopSegment", code="AccessDenied")
     conf = {"mix_task_id": "show-mix", "mix_owner_user_id": "op", "asr_task_id": asr_task_id,
-            "segment_task_id": "show-seg", "tencent_room_id": "sandbox-room"}
+            "segment_task_id": "show-seg", "record_task_id": "show-rec", "tencent_room_id": "sandbox-room",
+            "close_rooms": True}
     output = dags_test(airflow_env, "rtc_end_of_show", conf, check=False)
     assert "these steps failed (see their logs): stop_segment" in output
-    for line in ("stop_mix             stopped", "stop_asr             stopped", "resume_tencent_mix   resumed"):
-        assert line in output
+    for step, found in (("stop_mix", "stopped"), ("stop_asr", "stopped"), ("stop_record", "stopped"),
+                        ("resume_tencent_mix", "resumed"), ("close_zego_room", "closed"),
+                        ("close_volcengine_room", "closed"), ("close_tencent_room", "closed")):
+        assert report_line(step, found) in output
     assert sandbox.running_tasks() == {"volcengine": ["show-seg"]}  # the one whose stop was refused
+    # The rooms close after every stop, the failed one included.
+    actions = [a for _, a, _ in received_actions(sandbox)]
+    last_stop = max(actions.index(a) for a in ("StopSegment", "StopAutoMix", "StopRealtimeASRTask", "StopRecord",
+                                               "resume_mcu_task"))
+    assert min(actions.index(a) for a in ("CloseRoom", "BanRoomUser", "destroy_room")) > last_stop
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize(("conf", "expected_action"), [
     (None, "DescribeUserNum"),
-    ({"vendor": "tencent", "action": "status"}, "get_room_info"),
-    ({"vendor": "volcengine", "action": "status", "segment_task_id": "seg-1"}, "GetSegmentTask"),
-    ({"vendor": "zego", "action": "stop_mix", "mix_task_id": "gone-mix"}, "StopAutoMix"),
+    ({"action": "tencent.status"}, "get_room_info"),
+    ({"action": "volcengine.status", "segment_task_id": "seg-1"}, "GetSegmentTask"),
+    ({"action": "zego.stop_mix", "mix_task_id": "gone-mix"}, "StopAutoMix"),
+    ({"action": "volcengine.start_record", "record_task_id": "rec-1"}, "StartRecord"),
+    ({"action": "zego.close_room"}, "CloseRoom"),
 ])
 def test_manual_control_performs_the_chosen_action_and_shows_the_result(airflow_env, sandbox, conf,
                                                                         expected_action):
@@ -149,7 +167,24 @@ def test_manual_control_performs_the_chosen_action_and_shows_the_result(airflow_
 
 
 @pytest.mark.e2e
-def test_manual_control_refuses_an_action_the_vendor_does_not_offer_before_sending(airflow_env, sandbox):
-    output = dags_test(airflow_env, "rtc_manual_control", {"vendor": "tencent", "action": "stop_mix"}, check=False)
-    assert "action: tencent offers status, resume_mix; 'stop_mix' is not one of them" in output
+def test_manual_control_refuses_an_action_whose_field_is_empty_in_one_line_before_sending(airflow_env, sandbox):
+    output = dags_test(airflow_env, "rtc_manual_control", {"action": "zego.stop_mix"}, check=False)
+    assert ("Refused: 'ZEGO: stop the auto mix' needs ZEGO mix task id (mix_task_id): fill in the trigger form "
+            "and trigger again; nothing was sent") in output
+    assert "state=failed" in output
     assert sandbox.received() == []
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("vendor", "action", "api_params"), [
+    ("zego", "DescribeUserNum", {"RoomId": "sandbox-room"}),  # a GET: the JSON becomes its query
+    ("volcengine", "GetRoomOnlineUsers", {"RoomId": "sandbox-room"}),  # AppId from the connection
+    ("tencent", "get_room_info", {"RoomId": "sandbox-room"}),  # a POST body
+])
+def test_manual_control_calls_any_action_by_name_with_json_parameters(airflow_env, sandbox, vendor, action,
+                                                                      api_params):
+    sandbox.seed_demo_show()
+    conf = {"action": f"{vendor}.call_api", "api_action": action, "api_params": api_params}
+    output = dags_test(airflow_env, "rtc_manual_control", conf)
+    assert received_actions(sandbox) == [(vendor, action, "ok" if vendor == "volcengine" else 0)]
+    assert "state=success" in output and '"request_id"' in output

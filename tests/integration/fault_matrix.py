@@ -126,10 +126,11 @@ CODES: dict[str, dict[str, tuple[Code, ...]]] = {
                      110200159, 110200190, 110200191, 110200194),
         "zego_asr": (*_ZEGO_GATEWAY_RETRYABLE, 410000001, 410000009, 410000010, 410000011),
         "zego_room": (*_ZEGO_GATEWAY_RETRYABLE, 206),  # 206: room signalling's own rate-limit code
-        # The digest documents QPSOverLimit; the others are the gateway's throttling and transient names.
+        # The digest documents QPSOverLimit; the others are the gateway's throttling and transient names
+        # (not ServiceUnavailable: "the service does not exist", see catalogue/volcengine.py).
         "volcengine": ("FlowLimitExceeded.QPSOverLimit", "FlowLimitExceeded", "ServiceFlowLimitExceeded",
                        "AccountFlowLimitExceeded", "InternalError", "InternalServiceError", "InternalServiceTimeout",
-                       "ServiceUnavailable", "ServiceUnavailableTemp"),
+                       "ServiceUnavailableTemp"),
         "tencent": (60007, 60008, 60011, 60018, 60019, 70169, 70500, 100001, 100422, 100427),
     },
     "auth": {

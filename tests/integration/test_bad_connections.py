@@ -20,6 +20,7 @@ from airflow_provider_rtc.hooks.zego import ZegoHook
 from airflow_provider_rtc.operators.tencent import ResumeMcuOperator
 from airflow_provider_rtc.operators.volcengine import StopSegmentOperator
 from airflow_provider_rtc.operators.zego import StopMixOperator
+from tests import strategies as s
 from tests.integration.bad_input import INVALID
 
 VENDORS = {
@@ -127,9 +128,10 @@ VALID_LOGIN = re.compile(r"[0-9]{1,10}")
 @pytest.mark.parametrize("vendor", ["zego", "tencent"])
 @INVALID
 # No lone surrogates here: Airflow itself cannot load such a connection (it reports it undefined).
-@given(login=st.one_of(st.text(max_size=12), st.integers().map(str), st.integers(2**32, 2**70).map(str)))
+@given(login=st.one_of(st.text(max_size=12), st.integers().map(str), st.integers(2**32, 2**70).map(str),
+                       s.decimal_text(st.integers(-5, 2**33))))
 def test_any_login_but_a_uint32_is_refused(connections, monkeypatch, vendor, login):
-    valid = bool(VALID_LOGIN.fullmatch(login.strip())) and 0 < int(login) < 2**32
+    valid = bool(VALID_LOGIN.fullmatch(login.strip())) and 0 < int(login.strip()) < 2**32
     bad_connection(monkeypatch, connections, vendor, {"login": login})
     hook = VENDORS[vendor][1]()
     if valid:

@@ -42,9 +42,14 @@ from tests.integration.bad_input import (
 # -- what every operator takes -----------------------------------------------------------------------
 
 
+def as_int(value) -> int:
+    """The number a valid int argument stands for: an int, or decimal text with whitespace around it."""
+    return int(value.strip()) if isinstance(value, str) else int(value)
+
+
 def _not_a_backoff(text: str) -> bool:
     try:
-        value = float(text)
+        value = float(text.strip())  # as the code reads it: surrounding whitespace does not count
     except ValueError:
         return True
     return not (math.isfinite(value) and 0 <= value <= 60)
@@ -249,7 +254,7 @@ def test_start_auto_mix_accepts_every_valid_combination(sandbox, connections, kw
                                                                 kwargs["user_id"])
     assert len(body["MixOutput"]) == len(kwargs["mix_output"])
     if "sequence" in kwargs:
-        assert body["Sequence"] == int(kwargs["sequence"])
+        assert body["Sequence"] == as_int(kwargs["sequence"])
     for key, value in (kwargs.get("extra_body") or {}).items():
         assert body[key] == value
     assert result["data"]["RoomId"] == kwargs["room_id"]
@@ -511,7 +516,7 @@ def test_segment_operators_accept_every_valid_combination(sandbox, connections, 
                                                                kwargs["segment_task_id"])
     assert result.get("already_running", result.get("already_stopped")) is False
     if start and "duration" in kwargs:
-        assert body["Duration"] == int(kwargs["duration"])
+        assert body["Duration"] == as_int(kwargs["duration"])
 
 
 # -- Tencent --------------------------------------------------------------------------------------------------
@@ -588,7 +593,7 @@ def test_tencent_operators_accept_every_valid_combination(sandbox, connections, 
     body = json.loads(call.body)
     assert body["RoomId"] == kwargs["room_id"]
     if "layout_mode" in kwargs:
-        assert body["LayoutMode"] == int(kwargs["layout_mode"])
+        assert body["LayoutMode"] == as_int(kwargs["layout_mode"])
 
 
 def test_the_properties_can_fail(sandbox, no_connection_lookup):
