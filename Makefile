@@ -37,7 +37,7 @@ DEPLOYMENT ?= celery
 test-distributed: env
 	RTC_DISTRIBUTED=$(DEPLOYMENT) .venv/bin/python -m pytest tests/distributed -s -v
 
-# Cost of the provider vs. baselines run side by side (~15 min); writes bench/results.json.
+# Cost of the provider vs. baselines run side by side (~20 min); writes bench/results.json.
 bench: env
 	.venv/bin/python -m bench
 

@@ -98,14 +98,21 @@ class Condition:
     vendor: ClassVar[str]  # the catalogue's vendor
     action: ClassVar[str]  # the catalogue action that observes the state
     hook_class: ClassVar[str]  # dotted path, imported on use
-    min_interval: ClassVar[float] = 0.0  # the vendor's per-resource polling limit, in seconds
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "action" in cls.__dict__:
-            entry = catalogue.get(cls.vendor, cls.action)
+            catalogue.get(cls.vendor, cls.action)  # a condition must name a catalogued action
             cls.hook_class = HOOK_CLASSES[cls.vendor]
-            cls.min_interval = entry.limit.per_resource_interval or 0.0
+
+    @classmethod
+    def resource_interval(cls) -> float:
+        """The vendor's minimum seconds between two polls of one resource (0: none documented).
+
+        Read from the catalogue on each use, the one place the number lives: the sensor's
+        ``poke_interval`` floor, the trigger's first-poll wait and the rate governor all read it.
+        """
+        return catalogue.get(cls.vendor, cls.action).limit.per_resource_interval or 0.0
 
     def request(self) -> dict[str, Any]:
         """``query=`` / ``body=`` of the observing call, with the vendor's field names."""

@@ -51,6 +51,29 @@ _VERIFY_FIELD = {
 }
 
 
+# The process rate governor's extras (airflow_provider_rtc.ratelimit.plans); the documented limits
+# themselves are the action catalogue's. Defaults mean "the documented limits, all of them".
+_RATE_LIMITS_SECTION = "Rate limits"
+_RATE_LIMIT_SHARE_FIELD = {
+    "label": "Share of the rate limits",
+    "description": "Share of the account's documented rate limits each Airflow process (worker or triggerer) may "
+    "use: above 0, at most 1 (default 1, all of it). Lower it when other systems, other workers or a second "
+    "triggerer call the same account, e.g. 0.5 for each of two triggerers.",
+    "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1, "default": 1,
+               "section": _RATE_LIMITS_SECTION},
+}
+
+
+def _rate_limits_field(example: str) -> dict:
+    return {
+        "label": "Own rate limits (calls per second)",
+        "description": f'JSON object of calls per second by action, replacing the documented limit (and the share) '
+        f'for that action, e.g. {{"{example}": 5}}. Empty (default): the documented limits.',
+        "schema": {"type": ["string", "null"], "default": "", "examples": [f'{{"{example}": 5}}'],
+                   "section": _RATE_LIMITS_SECTION},
+    }
+
+
 def _ui_behaviour(relabeling: dict, placeholders: dict) -> dict:
     return {
         "hidden-fields": ["schema"],
@@ -105,6 +128,8 @@ _ZEGO = {
             "(not the ServerSecret). Empty: callbacks are refused.",
             "schema": _CALLBACK_SECRET,
         },
+        "rate_limit_share": _RATE_LIMIT_SHARE_FIELD,
+        "rate_limits": _rate_limits_field("DescribeUserNum"),
     },
     "ui-field-behaviour": _ui_behaviour(
         {"login": "AppId", "password": "ServerSecret", "host": "RTC API host (ASR host: see Endpoints below)"},
@@ -148,6 +173,8 @@ _VOLCENGINE_RTC = {
             "/rtc-callbacks/volcengine/<conn_id>. Empty: callbacks are refused.",
             "schema": _CALLBACK_SECRET,
         },
+        "rate_limit_share": _RATE_LIMIT_SHARE_FIELD,
+        "rate_limits": _rate_limits_field("GetSegmentTask"),
     },
     "ui-field-behaviour": _ui_behaviour(
         {"login": "AccessKeyId", "password": "SecretAccessKey", "host": "OpenAPI host"},
@@ -209,6 +236,8 @@ _TENCENT_LIVE = {
             "Empty: TRTC events are refused.",
             "schema": _CALLBACK_SECRET,
         },
+        "rate_limit_share": _RATE_LIMIT_SHARE_FIELD,
+        "rate_limits": _rate_limits_field("get_room_info"),
     },
     "ui-field-behaviour": _ui_behaviour(
         {"login": "SDKAppID", "password": "SDK secret key", "host": "REST API host"},

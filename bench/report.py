@@ -68,6 +68,38 @@ def rows(sections: dict[str, dict[str, Any]]) -> list[list[str]]:
         s = sections["dag"]
         ratio_row(s, "show_vs_empty", f"5. dags test {s['params']['dag_id']} vs EmptyOperator twin (wall)")
         ratio_row(s, "show_vs_empty_cpu", "5. same, CPU time")
+    if "waiting" in sections:
+        s = sections["waiting"]
+        f = s["figures"]
+
+        def goal_row(key: str, what: str, unit: str = "") -> None:
+            goal = s["goals"][key]
+            out.append([what, f"{_num(goal['value'])}{unit}" if goal["value"] else "0", "", "", goal["goal"] + unit,
+                        _met(goal)])
+
+        for n in s["params"]["sensors"]:
+            p = f"n{n}_"
+            goal_row(p + "over_limit", f"6. {n} sensors (6 kinds, 1-60 s): requests over a documented limit")
+            goal_row(p + "errors", f"6. {n} sensors: errors")
+            goal_row(p + "all_fired", f"6. {n} sensors: triggers that never fired")
+            for kind in ("zego_room_users", "zego_room_streams", "zego_mix_task", "volcengine_segment_task",
+                         "volcengine_room_users", "tencent_room"):
+                if p + f"{kind}_excess_p99" in s["goals"]:
+                    goal = s["goals"][p + f"{kind}_excess_p99"]
+                    out.append([f"6. {n}: {kind}: detection latency p50 / p99; p99 beyond each trigger's floor "
+                                "(its interval or the sweep); goal: within a sweep + 1 s",
+                                f"{_num(f[p + kind + '_latency_p50']['median'])} / "
+                                f"{_num(f[p + kind + '_latency_p99']['median'])} s; {goal['value']:+.2f} s",
+                                f"sweep {_num(s['derived'][p + kind + '_sweep']['value'])} s", "",
+                                goal["goal"] + " s", _met(goal)])
+            ratio_row(s, p + "lag_p99", f"6. {n}: loop lag p99, ours vs HttpSensorTrigger")
+            ratio_row(s, p + "memory", f"6. {n}: RSS per waiting trigger, ours vs HttpSensorTrigger")
+            memory = s["goals"][p + "memory"]
+            out[-1][4:] = [memory["goal"] + " KB", _met(memory)]
+            ratio_row(s, p + "requests_per_change", f"6. {n}: vendor requests per detected change, ours vs one poll "
+                                                    "per sensor at its interval")
+        out.append(["6. sandbox capacity (8 keep-alive clients, cheapest answer)", _figure(f["sandbox_capacity"]),
+                    "", "", "", ""])
     return out
 
 

@@ -15,13 +15,17 @@ from pathlib import Path
 
 from bench.machine import ROOT, child_env, facts
 
-SECTIONS = ("imports", "calls", "signing", "triggerer", "dag")
+SECTIONS = ("imports", "calls", "signing", "triggerer", "dag", "waiting")
 
 # Sizes. Smoke: just enough to run every code path (``make test``); never read as a result.
 FULL = {"import_rounds": 11, "calls": 1000, "call_warmup": 50, "sign_rounds": 31, "sign_batch": 500,
-        "triggers": 1000, "trigger_interval": 5.0, "trigger_window": 30.0, "trigger_runs": 2, "dag_rounds": 3}
+        "triggers": 1000, "trigger_interval": 5.0, "trigger_window": 30.0, "trigger_runs": 2, "dag_rounds": 3,
+        "waiting_counts": [1000, 5000],
+        "waiting": {"lead": 5.0, "window": 60.0, "tail": 150.0, "http_window": 60.0, "capacity_seconds": 5.0}}
 SMOKE = {"import_rounds": 1, "calls": 20, "call_warmup": 5, "sign_rounds": 3, "sign_batch": 20,
-         "triggers": 20, "trigger_interval": 0.5, "trigger_window": 2.0, "trigger_runs": 1, "dag_rounds": 0}
+         "triggers": 20, "trigger_interval": 0.5, "trigger_window": 2.0, "trigger_runs": 1, "dag_rounds": 0,
+         "waiting_counts": [12],
+         "waiting": {"lead": 1.0, "window": 3.0, "tail": 20.0, "http_window": 3.0, "capacity_seconds": 1.0}}
 
 # Bytecode for the child interpreters, kept between runs (Python revalidates it against the
 # sources), so only the first run on a machine pays for compiling Airflow.
@@ -46,6 +50,10 @@ def _run_section(name: str, sizes: dict, env: dict, workdir: Path, smoke: bool):
 
         return triggerer.measure(count=sizes["triggers"], interval=sizes["trigger_interval"],
                                  window=sizes["trigger_window"], runs=sizes["trigger_runs"], env=env)
+    if name == "waiting":
+        from bench import waiting
+
+        return waiting.measure(counts=sizes["waiting_counts"], sizes=sizes["waiting"], env=env, smoke=smoke)
     from bench import dag_overhead
 
     if smoke:

@@ -2,8 +2,10 @@
 
 The sandbox runs in its own process (``python -m airflow_provider_rtc.sandbox``) so the loop
 under test has a core to itself, as it would with a remote vendor. Ours: ``RtcConditionTrigger``
-for ``ZegoRoomUsersSensor(until="occupied")`` on rooms that stay empty, so each one signs and
-sends ``DescribeUserNum`` every interval. The comparison: ``HttpSensorTrigger`` polling the same
+for ``ZegoRoomUsersSensor(until="occupied")`` on rooms that stay empty, so each one keeps asking
+for its room every interval; the poll hub batches them into ``DescribeUserNum`` calls of up to 10
+rooms at ZEGO's 10 calls/s (the "polls per second" figure counts those vendor calls; 1,000 rooms
+every 5 s exceed that budget, so each room is polled about once per sweep). The comparison: ``HttpSensorTrigger`` polling the same
 URL at the same interval; the sandbox is told (a fault rule) to answer those unsigned requests
 404, HttpSensorTrigger's "not yet", so they keep polling too. Runs alternate ours/theirs, each in
 a fresh child process (bench/trigger_loop.py); the sandbox is reset between runs.

@@ -64,8 +64,30 @@ def credentials():
     return SANDBOX_CREDENTIALS
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_governor():
+    """Each test starts with an empty process rate governor (no waits carried over from others)."""
+    from airflow_provider_rtc.ratelimit.governor import reset_process_governor
+
+    reset_process_governor()
+    yield
+
+
 def use_clock(monkeypatch, wall) -> None:
     """Make every hook created from now on read its wall time from ``wall()`` (seconds since the epoch)."""
     from airflow_provider_rtc.hooks import clock
 
     monkeypatch.setattr(clock, "SYSTEM_CLOCK", clock.Clock(wall=wall))
+
+
+def set_resource_interval(monkeypatch, vendor: str, action: str, seconds: float | None) -> None:
+    """Change one catalogue entry's documented per-resource interval for this test (the one place
+    the number lives, so the sensors, the trigger, the rate governor and an in-process sandbox
+    all see the change)."""
+    from dataclasses import replace
+
+    from airflow_provider_rtc import catalogue
+
+    entries = catalogue._by_name(vendor)
+    entry = entries[action]
+    monkeypatch.setitem(entries, action, replace(entry, limit=replace(entry.limit, per_resource_interval=seconds)))

@@ -25,12 +25,29 @@ class RateLimit:
 
     ``per_second``: requests per second for the whole ``scope`` (one AppId / SDKAppID, or the
     whole vendor account); ``per_resource_interval``: the minimum seconds between two calls about
-    the same resource (room, task), where the vendor documents one. None means not documented.
+    the same resource (room, task), where the vendor documents one, and ``resource_field`` the
+    request field (query or body) that names that resource. None means not documented.
+
+    The one place these numbers live: the rate governor (``ratelimit``), the sandbox's limit
+    gate, the sensors' ``poke_interval`` floor and the trigger's first-poll wait all read them.
     """
 
     per_second: Optional[float]
     per_resource_interval: Optional[float] = None
     scope: Literal["app", "account"] = "app"
+    resource_field: Optional[str] = None
+
+    def resource_in(self, query: Optional[Mapping[str, Any]], body: Any = None) -> Optional[str]:
+        """The resource a call is about (e.g. its ZEGO room), or None when no per-resource limit applies."""
+        if not self.per_resource_interval or self.resource_field is None:
+            return None
+        name = self.resource_field
+        value = (query or {}).get(name)
+        if value is None and isinstance(body, Mapping):
+            value = body.get(name)
+        if isinstance(value, (list, tuple)):
+            value = ",".join(map(str, value))
+        return None if value is None else str(value)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ ERRORS = ErrorTable(
     retryable=frozenset(
         {
             100000015,  # gateway internal error
+            # Requests per second over the API's limit: back off and retry (ZEGO server API public
+            # return codes, https://docs.zegocloud.com/article/9811).
+            7, 206,
             110200001, 110200005, 110200006, 110200007, 110200015,  # mix: failed / lock contention
             110200151, 110200159, 110200190, 110200191, 110200194,  # mix: task failed / overloaded
             410000001,  # ASR system error
@@ -80,7 +83,8 @@ ACTIONS = (
     Action(VENDOR, "GetMixTaskInfo", "GET", "GetMixTaskInfoQuery", _MIX, _MIX_DOCS, host="rtc",
            summary="a mix task's state (110209001: does not exist)"),
     Action(VENDOR, "DescribeSimpleStreamList", "GET", "DescribeSimpleStreamListQuery",
-           RateLimit(per_second=50, per_resource_interval=10.0),
+           # "50 times/second per AppID; once every 10 seconds for the same room" (the page below).
+           RateLimit(per_second=50, per_resource_interval=10.0, resource_field="RoomId"),
            ("https://docs.zegocloud.com/article/13858",), host="rtc",
            example={"query": {"RoomId": "catalogue-room"}}, summary="the streams in a room"),
     Action(VENDOR, "DescribeUserNum", "GET", "DescribeUserNumQuery", RateLimit(per_second=10),

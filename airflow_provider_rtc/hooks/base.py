@@ -20,6 +20,7 @@ from airflow_provider_rtc.hooks.calls import ApiResult, HttpRequest, HttpRespons
 from airflow_provider_rtc.hooks.clock import Clock
 from airflow_provider_rtc.hooks.connection import ConnectionSettings
 from airflow_provider_rtc.hooks.retry import CLOCK_SKEW_HINT, RetryBudget
+from airflow_provider_rtc.ratelimit import governor
 
 if TYPE_CHECKING:
     import httpx
@@ -171,10 +172,14 @@ class RtcHook(ConnectionSettings, BaseHook):
     # -- the attempts -------------------------------------------------------------------------------
 
     def before_attempt(self, call: VendorCall) -> None:
-        """BEFORE EACH ATTEMPT (sync): the single place a rate governor's ``acquire`` goes."""
+        """BEFORE EACH ATTEMPT (sync): wait for this call's turn in the process's rate governor,
+        inside the vendor's documented limits (:mod:`airflow_provider_rtc.ratelimit`); the attempt
+        is signed after the wait."""
+        governor.wait_turn(self, call)
 
     async def abefore_attempt(self, call: VendorCall) -> None:
-        """BEFORE EACH ATTEMPT (async): the single place a rate governor's ``acquire`` goes."""
+        """BEFORE EACH ATTEMPT (async): the same turn, waited for on the event loop."""
+        await governor.await_turn(self, call)
 
     def on_error(self, error: RtcApiError) -> None:
         """A vendor's reaction to an error answer, before any retry (Tencent: drop the rejected UserSig)."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, overload
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_rtc.sandbox.credentials import SANDBOX_CREDENTIALS, airflow_connection_env
+from airflow_provider_rtc.sandbox.limits import LimitGateway
 
 if TYPE_CHECKING:
     from airflow_provider_rtc.sandbox.tencent import TencentRoutes
@@ -145,10 +146,12 @@ class Sandbox:
 
     :param port: 0 picks a free port.
     :param lifetime: seconds after which the server stops by itself (a bound for forgotten runs).
+    :param enforce_limits: answer requests over the vendors' documented rate limits with their
+        throttling answer (they are counted either way; see ``sandbox.limits``).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, lifetime: float = 3600.0,
-                 credentials: dict[str, dict[str, Any]] | None = None):
+                 credentials: dict[str, dict[str, Any]] | None = None, enforce_limits: bool = True):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox listens on loopback only")
         self.credentials = credentials or SANDBOX_CREDENTIALS
@@ -156,6 +159,7 @@ class Sandbox:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.routes: list[VendorRoutes] = _default_routes(self)
+        self.limits = LimitGateway(enforce=enforce_limits)
         self.callbacks = _callback_sender(self)  # the sandbox calling back, as the vendors do
         self._server = _Server((host, port), _Handler)
         self._server.sandbox = self
@@ -220,6 +224,7 @@ class Sandbox:
             self.faults.clear()
             for routes in self.routes:
                 routes.reset()
+            self.limits.reset()
             self.callbacks.reset()
 
     def received(self, action: str | None = None, vendor: str | None = None) -> list[RecordedRequest]:
@@ -278,7 +283,9 @@ class Sandbox:
             headers=request.headers, body=request.body.decode("utf-8", "replace"),
         )
         fault = self._take_fault(routes.vendor, action)
-        if fault is None:
+        if fault is None and (reply := self.limits.admit(routes, action, request)) is not None:
+            record.fault = "rate_limit"
+        elif fault is None:
             reply = routes.handle(request)
         else:
             record.fault = fault.kind
@@ -331,6 +338,11 @@ class Sandbox:
         if command == "faults" and request.method == "POST":
             self.inject(Fault(**payload))
             return Reply.json({"ok": True})
+        if command == "limits" and request.method == "GET":
+            return Reply.json(self.limits.report())
+        if command == "limits" and request.method == "POST":
+            self.limits.enforce = bool(payload.get("enforce", self.limits.enforce))
+            return Reply.json({"ok": True, "enforce": self.limits.enforce})
         if command == "callbacks" and request.method == "POST":
             try:
                 return Reply.json({"ok": True, "result": self.callbacks.control(payload)})
@@ -445,10 +457,12 @@ def main(argv: list[str] | None = None, *, on_ready: Callable[[Sandbox], None] |
     parser.add_argument("--port", type=int, default=8900)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--lifetime", type=float, default=3600.0, help="stop by itself after this many seconds")
+    parser.add_argument("--no-enforce-limits", action="store_true",
+                        help="count requests over the vendors' rate limits but answer them normally")
     parser.add_argument("--demo", action="store_true",
                         help="seed the state the example DAGs expect (a live host in 'sandbox-room')")
     args = parser.parse_args(argv)
-    sandbox = Sandbox(args.host, args.port, lifetime=args.lifetime)
+    sandbox = Sandbox(args.host, args.port, lifetime=args.lifetime, enforce_limits=not args.no_enforce_limits)
     if args.demo:
         sandbox.seed_demo_show()
     print(f"RTC sandbox listening on {sandbox.url} (stops after {args.lifetime:.0f} s)", flush=True)

@@ -52,7 +52,7 @@ class RtcConditionSensor(BaseSensorOperator):
         self.request_timeout = request_timeout
         self.request_retries = request_retries
         self.succeed_at = succeed_at
-        minimum = self.condition_class.min_interval
+        minimum = self.condition_class.resource_interval()
         if minimum and self.poke_interval < minimum:
             self.log.warning(
                 "%s: poke_interval %.1f s is below the vendor's limit for this call; using %.0f s",
@@ -145,6 +145,8 @@ class RtcConditionSensor(BaseSensorOperator):
         if not self.deferrable:
             return super().execute(context)
         first = self.poke(context)
+        # Taken after the poke's request went out: the trigger's first poll comes one interval later.
+        poked_at = datetime.now(timezone.utc).isoformat()
         if first.is_done:
             return first.xcom_value
         from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
@@ -156,6 +158,7 @@ class RtcConditionSensor(BaseSensorOperator):
                 poll_interval=float(self.poke_interval),
                 hook_overrides=self.hook_overrides(),
                 succeed_at=deadline.isoformat() if (deadline := self.succeed_at_time()) else None,
+                poked_at=poked_at,
                 gives_up_at=(datetime.now(timezone.utc) + timedelta(seconds=self.timeout)).isoformat(timespec="seconds"),
             ),
             method_name="execute_complete",

@@ -24,7 +24,7 @@ def test_bench_smoke_run_writes_a_complete_results_file(tmp_path):
 
     assert results["mode"] == "smoke" and results["goals_met"] is None
     assert {"cpu", "logical_cpus", "memory_gb", "python", "packages"} <= set(results["machine"])
-    assert list(results["sections"]) == ["imports", "calls", "signing", "triggerer", "dag"]
+    assert list(results["sections"]) == ["imports", "calls", "signing", "triggerer", "dag", "waiting"]
     for name, section in results["sections"].items():
         assert {"title", "params", "figures", "ratios", "goals", "counts", "notes"} <= set(section), name
         if name != "dag":  # the smoke run only checks the DAG's twin, it times no `dags test`
@@ -38,4 +38,8 @@ def test_bench_smoke_run_writes_a_complete_results_file(tmp_path):
             assert math.isfinite(goal["value"])
     assert results["sections"]["triggerer"]["counts"]["rtc_polls"] > 0
     assert results["sections"]["dag"]["counts"]["tasks"] > 0
+    waiting = results["sections"]["waiting"]["counts"]
+    # Not timings: that every waiting sensor fired and the limit-enforcing sandbox was never exceeded.
+    assert waiting["n12_fired"] == waiting["n12_changed"] == 12
+    assert waiting["n12_over_limit"] == 0 and waiting["n12_errors"] == 0
     assert results["table"].count("\n") >= 10  # the table printed and stored for the README

@@ -295,9 +295,6 @@ def test_twenty_shows_run_on_both_workers_and_survive_a_triggerer_kill(deploymen
     Scan(airflow, recorder, trigger_kwargs).assert_clean(sandbox, "show-00")
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "issue 13: RtcConditionTrigger polls as soon as it starts, so its first poll can follow the worker's "
-    "poke (or, after a failover, the dead triggerer's last poll) by less than the vendor's 10 s"))
 def test_no_zego_room_was_polled_faster_than_zego_allows(deployment):
     polls = RECORDED.get("host polls")
     if not polls:

@@ -51,13 +51,13 @@ def dags_test(env, dag_id: str, conf: dict | None = None, check: bool = True) ->
     return completed.stdout + completed.stderr
 
 
-def when_first(sandbox, action: str, then, timeout: float = 120.0) -> threading.Thread:
-    """Once ``action`` first reaches the sandbox, call ``then`` (bounded wait, in a thread)."""
+def when_first(sandbox, action: str, then, timeout: float = 120.0, count: int = 1) -> threading.Thread:
+    """Once ``action`` has reached the sandbox ``count`` times, call ``then`` (bounded wait, in a thread)."""
 
     def watch():
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if sandbox.received(action):
+            if len(sandbox.received(action)) >= count:
                 time.sleep(0.5)
                 then()
                 return
@@ -71,8 +71,9 @@ def when_first(sandbox, action: str, then, timeout: float = 120.0) -> threading.
 @pytest.mark.e2e
 def test_scheduled_show_defers_and_ends_when_the_room_empties(airflow_env, sandbox):
     sandbox.seed_demo_show()
-    # The show is booked for ten minutes, but the audience leaves once the end-of-show wait began.
-    when_first(sandbox, "DescribeUserNum", lambda: sandbox.route("zego").set_users("sandbox-room", 0))
+    # The show is booked for ten minutes, but the audience leaves once the end-of-show wait is on the
+    # triggerer: after the worker's poke and the trigger's first poll (one poke_interval, 10 s, later).
+    when_first(sandbox, "DescribeUserNum", lambda: sandbox.route("zego").set_users("sandbox-room", 0), count=2)
     output = dags_test(airflow_env, "rtc_scheduled_show", {"show_seconds": 600})
     assert "Pausing task as DEFERRED" in output and "running trigger in line" in output
     assert "Condition met on the triggerer: room_id=sandbox-room, user_count=0" in output
@@ -83,7 +84,7 @@ def test_scheduled_show_defers_and_ends_when_the_room_empties(airflow_env, sandb
     for action in ("DescribeSimpleStreamList", "StartAutoMix", "StartRealtimeASRTask", "StopRealtimeASRTask",
                    "StopAutoMix"):
         assert ("zego", action, 0) in actions
-    assert len(sandbox.received("DescribeUserNum")) >= 2  # one poke on the worker, then the trigger's polls
+    assert len(sandbox.received("DescribeUserNum")) >= 3  # one poke on the worker, then the trigger's polls
     for action in ("StartSegment", "StopSegment"):
         assert [code for v, a, code in actions if (v, a) == ("volcengine", action)] == ["ok"]
     assert sandbox.running_tasks() == {}

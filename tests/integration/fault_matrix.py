@@ -117,14 +117,15 @@ CATALOGUE_CALLS = tuple(
 # -- the vendors' codes (shared/VENDOR_APIS.md), by endpoint family ----------------------------------
 
 _ZEGO_GATEWAY_AUTH = (100000001, 100000005, 100000008, 100000009, 100000010, 100000013, 100000014, 100000016)
-_ZEGO_GATEWAY_RETRYABLE = (100000015,)  # gateway internal error
+# Gateway internal error; 7: requests per second over the API's limit (https://docs.zegocloud.com/article/9811).
+_ZEGO_GATEWAY_RETRYABLE = (100000015, 7)
 
 CODES: dict[str, dict[str, tuple[Code, ...]]] = {
     "retryable": {
         "zego_mix": (*_ZEGO_GATEWAY_RETRYABLE, 110200001, 110200005, 110200006, 110200007, 110200015, 110200151,
                      110200159, 110200190, 110200191, 110200194),
         "zego_asr": (*_ZEGO_GATEWAY_RETRYABLE, 410000001, 410000009, 410000010, 410000011),
-        "zego_room": _ZEGO_GATEWAY_RETRYABLE,
+        "zego_room": (*_ZEGO_GATEWAY_RETRYABLE, 206),  # 206: room signalling's own rate-limit code
         # The digest documents QPSOverLimit; the others are the gateway's throttling and transient names
         # (not ServiceUnavailable: "the service does not exist", see catalogue/volcengine.py).
         "volcengine": ("FlowLimitExceeded.QPSOverLimit", "FlowLimitExceeded", "ServiceFlowLimitExceeded",

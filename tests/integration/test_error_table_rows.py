@@ -102,6 +102,11 @@ ZEGO_ROWS = [
     *_rows("zego", "zego_close", RETRYABLE, f"{ZEGO_RETURN_CODES}: 5018 room status does not match, try again "
            "later", 5018),
     *_rows("zego", "zego_close", NOT_FOUND, f"{ZEGO_RETURN_CODES}: 104 / 5024 room does not exist", 104, 5024),
+    # Rate limiting (issue 13): "7 The number of requests per second has exceeded the API rate limit"
+    # (public codes) and "206 The rate limit (requests per second) has exceeded the limit" (room
+    # business codes): the request was refused before any work, so asking again later is safe.
+    *_rows("zego", "zego_mix", RETRYABLE, f"{ZEGO_RETURN_CODES}: 7 requests per second over the API's limit", 7),
+    *_rows("zego", "zego_room", RETRYABLE, f"{ZEGO_RETURN_CODES}: 206 requests per second over the limit", 206),
     # DescribeRTCStreamState: "Code 0 active, 41004 no such stream, 41006 closed" (§1 room API table). To a
     # plain call they are the vendor's final answer (asking again does not bring a stream back); the stream
     # sensor reads them as "not live" (tests/integration/test_sensors_zego*.py).

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from airflow_provider_rtc import catalogue, conditions
+from airflow_provider_rtc import catalogue
 from airflow_provider_rtc.errors import RtcError
 from airflow_provider_rtc.operators.tencent import (
     ResumeMcuOperator,
@@ -58,7 +58,7 @@ from airflow_provider_rtc.sensors.zego import (
     ZegoUsersPresentSensor,
 )
 from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
-from tests.conftest import set_connection, use_clock
+from tests.conftest import set_connection, set_resource_interval, use_clock
 from tests.integration import fault_matrix as fm
 
 CONN_IDS = {"zego": "zego_default", "volcengine": "volcengine_rtc_default", "tencent": "tencent_live_default"}
@@ -76,6 +76,20 @@ OPERATOR_ARGS = {"task_id": "matrix", "request_retries": fm.OPERATOR_RETRIES, "r
                  "retry_backoff": fm.RETRY_BACKOFF}
 SENSOR_ARGS = {"task_id": "matrix", "request_retries": fm.SENSOR_RETRIES, "request_timeout": fm.REQUEST_TIMEOUT,
                "poke_interval": 0.01, "timeout": 30}
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limits(sandbox):
+    """Rate limits are not this matrix's subject (tests/unit/test_rate_governor.py and
+    tests/integration/test_rate_limits.py are): the process governor and the sandbox's limit gateway
+    stand aside, so pokes 0.01 s apart stay fast and every case's request count stays exact."""
+    from airflow_provider_rtc.ratelimit.governor import RateGovernor, reset_process_governor
+
+    reset_process_governor(RateGovernor(enabled=False))
+    sandbox.limits.enforce = False
+    yield
+    sandbox.limits.enforce = True
+    reset_process_governor()
 
 
 # -- targets: set up, build, observe -----------------------------------------------------------------
@@ -599,7 +613,7 @@ def test_sensor_trigger(case: fm.Case, sandbox, connections, monkeypatch, signin
     expect = case.expect
     # DescribeSimpleStreamList's 10 s per-room limit would make the trigger sleep 10 s between
     # polls; the limit itself is tested elsewhere, the fault handling is what matters here.
-    monkeypatch.setattr(conditions.ZegoRoomStreams, "min_interval", 0.0)
+    set_resource_interval(monkeypatch, "zego", "DescribeSimpleStreamList", None)
     harness.setup(sandbox)
     inject(case, sandbox, connections, monkeypatch)
     sensor = harness.build()

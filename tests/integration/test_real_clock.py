@@ -26,6 +26,7 @@ import pytest
 from airflow_provider_rtc.operators.tencent import ResumeMcuOperator
 from airflow_provider_rtc.operators.volcengine import StopSegmentOperator
 from airflow_provider_rtc.operators.zego import StopMixOperator
+from airflow_provider_rtc.ratelimit.governor import reset_process_governor
 from airflow_provider_rtc.sensors.zego import ZegoRoomStreamSensor, ZegoRoomUsersSensor
 from airflow_provider_rtc.triggers.rtc import RtcConditionTrigger
 from tests.integration.bad_input import execute
@@ -89,6 +90,8 @@ def test_deferred_stream_sensor_polls_one_room_at_most_every_10_s(sandbox, conne
     zego.set_users("show", 1)  # the room exists, nobody publishes yet
     sensor = ZegoRoomStreamSensor(task_id="live", room_id="show", deferrable=True, timeout=120)
     trigger, kwargs = defer(sensor)
+    # The trigger runs on a triggerer, another process: its rate governor never saw the poke.
+    reset_process_governor()
     eager = RtcConditionTrigger(**{**kwargs, "poll_interval": 0.1})  # below the floor on purpose
     later(0.5, zego.add_stream, "show", "host-cam")
     event = run_trigger(eager, timeout=60)

@@ -31,7 +31,7 @@ def test_every_entry_is_complete(action):
 
 
 def test_documented_limit_is_the_rate_governors_view():
-    assert documented_limit("zego", "DescribeSimpleStreamList") == RateLimit(50, 10.0, "app")
+    assert documented_limit("zego", "DescribeSimpleStreamList") == RateLimit(50, 10.0, "app", "RoomId")
     assert documented_limit("ZEGO", "CloseRoom") == RateLimit(1, None, "app")  # the hook's vendor name works
     assert documented_limit("volcengine", "StartSegment").scope == "account"
     assert documented_limit("tencent", "destroy_room").per_second == 200

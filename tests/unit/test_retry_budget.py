@@ -103,6 +103,8 @@ def test_retry_after_header_is_honoured_up_to_the_cap():
         (110200194, ErrorKind.RETRYABLE),
         (110200005, ErrorKind.RETRYABLE),
         (100000015, ErrorKind.RETRYABLE),
+        (7, ErrorKind.RETRYABLE),  # over the API's rate limit (https://docs.zegocloud.com/article/9811)
+        (206, ErrorKind.RETRYABLE),
         (110209001, ErrorKind.NOT_FOUND),
         (410001002, ErrorKind.NOT_FOUND),
         (110200002, ErrorKind.INVALID),
