@@ -116,6 +116,14 @@ class RealAirflow:
     def component_log(self, component: str, lines: int = 60) -> str:
         return "\n".join((self.home / f"{component}.log").read_text(errors="replace").splitlines()[-lines:])
 
+    def last_traceback(self, component: str, lines: int = 60) -> str:
+        """The component's last logged traceback (or its log's tail when there is none)."""
+        text = (self.home / f"{component}.log").read_text(errors="replace")
+        start = text.rfind("Traceback (most recent call last)")
+        if start < 0:
+            return self.component_log(component, lines)
+        return "\n".join(text[start:].splitlines()[:lines])
+
     @staticmethod
     def _wait(ready: Callable[[], Any], timeout: float, what: str, interval: float = 0.5) -> Any:
         deadline = time.monotonic() + timeout
@@ -131,7 +139,9 @@ class RealAirflow:
     def api(self, method: str, path: str, **kwargs) -> Any:
         response = self.session.request(method, f"{self.url}{path}", timeout=30, **kwargs)
         if response.status_code >= 400:
-            raise AssertionError(f"{method} {path} -> {response.status_code}: {response.text[:2000]}")
+            # A 5xx is the api-server's own failure: its log says why, the response body does not.
+            server_log = f"\napi-server log:\n{self.last_traceback('api-server')}" if response.status_code >= 500 else ""
+            raise AssertionError(f"{method} {path} -> {response.status_code}: {response.text[:2000]}{server_log}")
         return response.json() if response.content else None
 
     def wait_for_dag(self, dag_id: str, timeout: float = 180.0) -> None:

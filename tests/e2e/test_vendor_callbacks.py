@@ -40,8 +40,18 @@ def runs(real: RealAirflow, dag_id: str) -> list[dict]:
 
 
 def callback_events(real: RealAirflow) -> list[dict]:
-    listing = real.api("GET", "/api/v2/assets/events", params={"limit": 100})["asset_events"]
-    return sorted((e for e in listing if e["uri"].startswith("x-rtc-callback://")), key=lambda e: e["id"])
+    # Airflow 3.3's asset-event listing answers 500 while a run the events created is still queued
+    # (its response model requires the run's start_date, which is null until the run starts), so
+    # ask again, bounded, until that run has started.
+    def listing() -> tuple[list[dict]] | None:
+        response = real.session.get(f"{real.url}/api/v2/assets/events", params={"limit": 100}, timeout=30)
+        if response.status_code == 500:
+            return None
+        assert response.status_code == 200, f"asset event listing -> {response.status_code}: {response.text[:500]}"
+        return (response.json()["asset_events"],)  # a tuple, so an empty listing still ends the wait
+
+    (events,) = real._wait(listing, 120, "the asset event listing", interval=1.0)
+    return sorted((e for e in events if e["uri"].startswith("x-rtc-callback://")), key=lambda e: e["id"])
 
 
 def wait_for_new_run(real: RealAirflow, dag_id: str, known: int, timeout: float = 300.0) -> dict:
