@@ -95,7 +95,7 @@ _ZEGO = {
                 "type": ["string", "null"],
                 "default": "",
                 "enum": ["", "sha", "hkg", "fra", "lax", "bom", "sgp"],
-                # Region names: ZEGO's server API "request address" list (see /work/shared/VENDOR_APIS.md 1).
+                # Region names: ZEGO's server API "request address" list (see shared/VENDOR_APIS.md 1).
                 "values_display": {
                     "": "Unified host rtc-api.zego.im (default)",
                     "sha": "sha: Shanghai",
@@ -196,7 +196,7 @@ _TENCENT_LIVE = {
                 "type": ["string", "null"],
                 "default": "china",
                 "enum": ["china", "singapore", "seoul", "frankfurt", "mumbai", "silicon-valley", "jakarta"],
-                # Domains per region: Tencent IM REST API "domain" list (see /work/shared/VENDOR_APIS.md 3).
+                # Domains per region: Tencent IM REST API "domain" list (see shared/VENDOR_APIS.md 3).
                 "values_display": {
                     "china": "China: console.tim.qq.com (default)",
                     "singapore": "Singapore: adminapisgp.im.qcloud.com",

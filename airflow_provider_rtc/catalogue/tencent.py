@@ -1,6 +1,6 @@
 """Tencent Cloud IM live engine (``live_engine_http_srv``) commands and answer format.
 
-Facts: /work/shared/VENDOR_APIS.md section 3 and the pages cited per entry. Limits are per
+Facts: shared/VENDOR_APIS.md section 3 and the pages cited per entry. Limits are per
 SDKAppID.
 """
 

@@ -1,6 +1,6 @@
 """Volcengine (and BytePlus) RTC OpenAPI actions and answer format.
 
-Facts: /work/shared/VENDOR_APIS.md section 2 and the pages cited per entry. Quotas are per
+Facts: shared/VENDOR_APIS.md section 2 and the pages cited per entry. Quotas are per
 Volcengine account, shared by all its AppIds (section 2), hence ``scope="account"``.
 """
 

@@ -1,6 +1,6 @@
 """ZEGO's actions and answer format: RTC server API (host ``rtc``) and Cloud Realtime ASR (``asr``).
 
-Facts: /work/shared/VENDOR_APIS.md section 1 (from ZEGO's server API pages) and the pages cited
+Facts: shared/VENDOR_APIS.md section 1 (from ZEGO's server API pages) and the pages cited
 per entry. Rate limits are per AppId ("all rooms under the same AppID").
 """
 

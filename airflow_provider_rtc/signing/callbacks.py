@@ -4,7 +4,7 @@ The request signers beside this module sign what *we* send; these compute what t
 so the callback receiver (``airflow_provider_rtc.callbacks``) can verify it and the sandbox can
 act as the vendor. Every comparison goes through :func:`signatures_match` (constant time).
 
-Sources (re-read with the ``search`` tool, see ``/work/shared/VENDOR_APIS.md`` section 4):
+Sources (re-read with the ``search`` tool, see ``shared/VENDOR_APIS.md`` section 4):
 
 * ZEGO RTC and Cloud Realtime ASR: "Authenticating server-to-server callbacks",
   https://doc-zh.zego.im/article/19700 and https://docs.zegocloud.com/article/9805 -- sort

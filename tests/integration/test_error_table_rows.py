@@ -1,7 +1,7 @@
 """Every row of every vendor's error table, answered by the sandbox, handled as the vendor says.
 
 The expected class of each code is written here from the vendor digest
-(``/work/shared/VENDOR_APIS.md``, cited by section per row) and the vendors' own pages, not read
+(``shared/VENDOR_APIS.md``, cited by section per row) and the vendors' own pages, not read
 from the package: a code the package moves to another class fails here. The package's tables are
 read in one place only, :func:`package_error_codes`, for a membership check (every code the
 package knows is in the table below), so a row added to the package cannot go untested.
