@@ -28,6 +28,18 @@ def _bool_text(value: Any) -> Any:
 Bool = Annotated[bool, BeforeValidator(_bool_text)]
 
 
+def checked_target_streams(value: dict[str, Any] | None, *, too_many: str) -> dict[str, Any] | None:
+    """``TargetStreams`` of segment and record tasks: ``StreamList`` is a list of stream objects, at
+    most ``MAX_TARGET_STREAMS`` of them."""
+    streams = None if value is None else value.get("StreamList")
+    if streams is not None:
+        if not isinstance(streams, list) or not all(isinstance(item, dict) for item in streams):
+            raise ValueError("StreamList must be a list of stream objects")
+        if len(streams) > MAX_TARGET_STREAMS:
+            raise ValueError(too_many)
+    return value
+
+
 class StartSegmentRequest(VendorModel):
     """``StartSegment`` (2020-12-01, and 2022-06-01 with the same fields)."""
 
@@ -55,15 +67,7 @@ class StartSegmentRequest(VendorModel):
     @field_validator("TargetStreams")
     @classmethod
     def _at_most_17_streams(cls, value: dict[str, Any] | None):
-        if value is None:
-            return value
-        streams = value.get("StreamList")
-        if streams is not None:
-            if not isinstance(streams, list) or not all(isinstance(item, dict) for item in streams):
-                raise ValueError("StreamList must be a list of stream objects")
-            if len(streams) > MAX_TARGET_STREAMS:
-                raise ValueError(f"at most {MAX_TARGET_STREAMS} streams can be sliced")
-        return value
+        return checked_target_streams(value, too_many=f"at most {MAX_TARGET_STREAMS} streams can be sliced")
 
 
 class StopSegmentRequest(VendorModel):
@@ -133,11 +137,8 @@ class StartRecordRequest(VendorModel):
 
     @field_validator("TargetStreams")
     @classmethod
-    def _at_most_17_streams(cls, value):
-        streams = (value or {}).get("StreamList") if isinstance(value, dict) else None
-        if isinstance(streams, list) and len(streams) > MAX_TARGET_STREAMS:
-            raise ValueError(f"StreamList holds at most {MAX_TARGET_STREAMS} streams")
-        return value
+    def _at_most_17_streams(cls, value: dict[str, Any] | None):
+        return checked_target_streams(value, too_many=f"StreamList holds at most {MAX_TARGET_STREAMS} streams")
 
 
 class StopRecordRequest(VendorModel):
